@@ -1,0 +1,123 @@
+// Finds or builds the Temporal CLI, runs `temporal server start-dev` with liveshift's search
+// attributes, waits until it answers, and stops it cleanly.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeFlags, searchAttributes } from '../workflows/definitions';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+
+/** Per-user cache outside any clone, so fresh clones and CI reuse one build. */
+export function cliCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(base, 'liveshift', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+}
+
+export function findTemporalCli(): string | undefined {
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI=${fromEnv} does not exist`);
+    return fromEnv;
+  }
+  const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'temporal')).find((p) => existsSync(p));
+  if (onPath) return onPath;
+  const cached = join(cliCacheDir(), 'temporal');
+  return existsSync(cached) ? cached : undefined;
+}
+
+/** The CLI binary, built once with `go install` when neither PATH nor the cache has one. */
+export function ensureTemporalCli(log: (line: string) => void = console.error): string {
+  const found = findTemporalCli();
+  if (found) return found;
+  const dir = cliCacheDir();
+  mkdirSync(dir, { recursive: true });
+  log(`liveshift: building the Temporal CLI ${TEMPORAL_CLI_VERSION} once into ${dir} (go install; a few minutes the first time)...`);
+  const built = spawnSync('go', ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], { env: { ...process.env, GOBIN: dir }, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (built.error || built.status !== 0)
+    throw new Error(`could not build the Temporal CLI (go install ${CLI_MODULE}@${TEMPORAL_CLI_VERSION}): ${built.error?.message ?? `exit ${built.status}`}; install \`temporal\` on PATH or set TEMPORAL_CLI`);
+  log('liveshift: Temporal CLI built.');
+  return join(dir, 'temporal');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number;
+  /** SQLite file for durable state; in-memory when absent. */
+  dbFile?: string;
+  ui?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const cli = ensureTemporalCli(opts.log);
+  const port = opts.port ?? (await freePort());
+  const uiPort = opts.uiPort ?? port + 1000;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributeFlags()];
+  args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitHealthy(address, child, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { address, uiUrl: opts.ui ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopChild(child) };
+}
+
+async function waitHealthy(address: string, child: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const wanted = Object.values(searchAttributes).map((k) => k.name);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`temporal server exited (${child.exitCode}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace: 'default' });
+        if (wanted.every((k) => customAttributes?.[k] !== undefined)) return;
+      } finally {
+        await conn.close();
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`temporal server at ${address} did not become healthy within ${timeoutMs / 1000}s`);
+}
+
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

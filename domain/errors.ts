@@ -1,0 +1,33 @@
+// Failure types: named constants shared by the simulated pool, activities, workflows and CLI.
+// They travel as Temporal ApplicationFailure `type`s, so they are compared as strings, never by
+// class name.
+export const FailureType = {
+  BadRequest: 'BadRequest',
+  InvariantViolation: 'InvariantViolation',
+  NoAttachRecord: 'NoAttachRecord',
+  UnreadableRecord: 'UnreadableRecord',
+  PreconditionFailed: 'PreconditionFailed',
+  InjectedFault: 'InjectedFault',
+  Aborted: 'Aborted',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures a retry cannot cure: the interpreter stops at once and rolls back. */
+export const NON_RETRYABLE_FAILURES: readonly FailureType[] = [
+  FailureType.BadRequest,
+  FailureType.InvariantViolation,
+  FailureType.NoAttachRecord,
+  FailureType.UnreadableRecord,
+  FailureType.PreconditionFailed,
+];
+
+/** Base of every typed error thrown outside the workflow sandbox. */
+export class LiveshiftError extends Error {
+  constructor(
+    readonly type: FailureType,
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}

@@ -1,0 +1,59 @@
+// Measurements (DESIGN §8), computed from the simulated hypervisors' own event timestamps, never
+// from the orchestrator's clock.
+import { atomNameSchema } from './atoms';
+import type { SimEvent } from './events';
+import type { AtomTiming } from './request';
+
+export interface Measurement {
+  downtimeMs: number;
+  idleInDowntimeMs: number;
+  totalMs: number;
+  atoms: AtomTiming[];
+  /** Absolute window, for tests and benchmarks; null when the VM never paused. */
+  window: { startMs: number; endMs: number } | null;
+}
+
+/** Downtime: from the source's VM_suspend to the next VM_unpause (destination, or source on rollback). */
+export function downtimeWindow(events: readonly SimEvent[]): { startMs: number; endMs: number } | null {
+  const suspend = events.find((e) => e.op === 'VM_suspend');
+  if (!suspend) return null;
+  const unpause = events.find((e) => e.op === 'VM_unpause' && e.endMs >= suspend.endMs);
+  return unpause ? { startMs: suspend.endMs, endMs: unpause.endMs } : null;
+}
+
+/** Length of the union of intervals, clipped to [from, to]. */
+export function coveredMs(intervals: readonly { startMs: number; endMs: number }[], from: number, to: number): number {
+  const clipped = intervals
+    .map((i) => ({ s: Math.max(i.startMs, from), e: Math.min(i.endMs, to) }))
+    .filter((i) => i.e > i.s)
+    .sort((a, b) => a.s - b.s);
+  let covered = 0;
+  let reach = from;
+  for (const { s, e } of clipped) {
+    if (e <= reach) continue;
+    covered += e - Math.max(s, reach);
+    reach = e;
+  }
+  return covered;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** `events` are one migration's, in log order; times in the result are relative to `originMs`. */
+export function measure(events: readonly SimEvent[], originMs: number): Measurement {
+  const atomEvents = events.filter((e) => atomNameSchema.safeParse(e.op).success);
+  const window = downtimeWindow(atomEvents);
+  const inWindow = (e: SimEvent) => window !== null && e.endMs > window.startMs && e.startMs < window.endMs;
+  const atoms = atomEvents.map((e) => ({
+    atom: atomNameSchema.parse(e.op),
+    host: e.host,
+    ...(e.device !== null ? { device: e.device } : {}),
+    startMs: round(e.startMs - originMs),
+    endMs: round(e.endMs - originMs),
+    inDowntime: inWindow(e),
+  }));
+  const downtimeMs = window ? window.endMs - window.startMs : 0;
+  const idle = window ? downtimeMs - coveredMs(atomEvents, window.startMs, window.endMs) : 0;
+  const lastEnd = Math.max(originMs, ...atomEvents.map((e) => e.endMs));
+  return { downtimeMs: round(downtimeMs), idleInDowntimeMs: round(idle), totalMs: round(lastEnd - originMs), atoms, window };
+}

@@ -1,0 +1,109 @@
+// The pure planner: a pool snapshot and a request compile into a Serial/Parallel plan of atoms.
+// Upstream hand-codes migration; here it is data, so it can be printed, predicted and tested.
+import { Atom, Parallel, Serial, type AtomCall, type Phase, type Plan, type VbdRef } from './atoms';
+import { canAttachEarly, type EarlyAttachDecision } from './early-attach';
+import { temporaryVmId, vdiId, vmUuid } from './ids';
+import type { Pool, Vm } from './pool';
+import type { MigrationRequest, PlanKind } from './request';
+
+export interface PlannedVbd extends VbdRef {
+  early: boolean;
+}
+
+export interface MigrationPlan {
+  kind: PlanKind;
+  vmName: string;
+  vmUuid: string;
+  tempId: string;
+  from: string;
+  to: string;
+  decisions: EarlyAttachDecision[];
+  vbds: PlannedVbd[];
+  plan: Plan;
+}
+
+/** Read-write disks before read-only ones (upstream's early group forgot this order). */
+function rwThenRo<T extends { mode: 'RW' | 'RO' }>(vbds: T[]): [T[], T[]] {
+  return [vbds.filter((v) => v.mode === 'RW'), vbds.filter((v) => v.mode === 'RO')];
+}
+
+function decide(pool: Pool, vm: Vm, to: string, kind: PlanKind): EarlyAttachDecision[] {
+  return vm.vbds.map((vbd) => {
+    const d = canAttachEarly(pool, vbd, to);
+    if (kind === 'legacy' && d.early) return { ...d, early: false, reason: 'legacy-plan', detail: `legacy plan (would be: ${d.detail})` };
+    return d;
+  });
+}
+
+function plannedVbds(pool: Pool, vm: Vm, decisions: EarlyAttachDecision[]): PlannedVbd[] {
+  return vm.vbds.flatMap((vbd, i) => {
+    if (vbd.empty || vbd.sr === undefined) return [];
+    const srType = pool.srs.find((s) => s.name === vbd.sr)?.type ?? '';
+    return [{ device: vbd.device, vdi: vdiId(vm.name, vbd.device, vbd.vdi), mode: vbd.mode, srType, early: decisions[i]?.early ?? false }];
+  });
+}
+
+type Step = (atom: AtomCall['atom'], extra?: Partial<AtomCall>) => Plan;
+
+/** Builds atoms for one host and domain id within one phase. */
+function stepper(m: MigrationPlan, migrationId: string) {
+  return (host: string, domId: string, phase: Phase): Step =>
+    (atom, extra = {}) => Atom({ migrationId, vmUuid: m.vmUuid, vmName: m.vmName, atom, host, domId, phase, ...extra });
+}
+
+const ref = ({ early: _early, ...vbd }: PlannedVbd): { vbd: VbdRef } => ({ vbd });
+
+/** One Parallel group per mode, read-write first; empty groups are dropped. */
+function byMode(label: string, list: PlannedVbd[], step: (v: PlannedVbd) => Plan): Plan[] {
+  return rwThenRo(list)
+    .filter((group) => group.length > 0)
+    .map((group) => Parallel(`${label} ${group[0]?.mode}`, group.map(step)));
+}
+
+export function planMigration(pool: Pool, req: MigrationRequest, migrationId: string): MigrationPlan {
+  const vm = pool.vms.find((v) => v.name === req.vm);
+  if (!vm) throw new Error(`unknown VM "${req.vm}"`);
+  const uuid = vmUuid(pool.name, vm.name);
+  const decisions = decide(pool, vm, req.to, req.plan);
+  const m: MigrationPlan = {
+    kind: req.plan, vmName: vm.name, vmUuid: uuid, tempId: temporaryVmId(uuid), from: vm.residentOn, to: req.to,
+    decisions, vbds: plannedVbds(pool, vm, decisions), plan: Serial('migration', []),
+  };
+  const memory = { memoryMiB: vm.memoryMiB, dirtyRateMiBps: vm.dirtyRateMiBps, migrationMiBps: pool.network.migrationMiBps, peer: m.to };
+  const at = stepper(m, migrationId);
+  const phases = [prepare(m, vm.vifs, at), Serial('precopy', [at(m.from, uuid, 'precopy')('VM_precopy', { memory })]), downtime(m, memory, at), cleanup(m, at)];
+  return { ...m, plan: Serial('migration', phases) };
+}
+
+type At = ReturnType<typeof stepper>;
+
+function prepare(m: MigrationPlan, vifs: number, at: At): Plan {
+  const dst = at(m.to, m.tempId, 'prepare');
+  return Serial('prepare', [
+    dst('VM_create'),
+    Parallel('VIF_plug', Array.from({ length: vifs }, (_, i) => dst('VIF_plug', { vif: i }))),
+    // VBD_set_active is a database flag; setting it for every VBD here keeps it out of downtime.
+    Parallel('VBD_set_active', m.vbds.map((v) => dst('VBD_set_active', ref(v)))),
+    ...byMode('early VBD_attach', m.vbds.filter((v) => v.early), (v) => dst('VBD_attach', ref(v))),
+  ]);
+}
+
+function downtime(m: MigrationPlan, memory: AtomCall['memory'], at: At): Plan {
+  const src = at(m.from, m.vmUuid, 'downtime');
+  const dstTemp = at(m.to, m.tempId, 'downtime');
+  const dst = at(m.to, m.vmUuid, 'downtime');
+  return Serial('downtime', [
+    src('VM_suspend'),
+    src('VM_memory_final', { memory }),
+    Parallel('source VBD_deactivate', m.vbds.map((v) => src('VBD_deactivate', ref(v)))),
+    ...byMode('late VBD_attach', m.vbds.filter((v) => !v.early), (v) => dstTemp('VBD_attach', ref(v))),
+    dstTemp('VM_rename', { renameTo: m.vmUuid }),
+    ...byMode('VBD_activate', m.vbds, (v) => dst('VBD_activate', ref(v))),
+    dst('VM_unpause'),
+  ]);
+}
+
+function cleanup(m: MigrationPlan, at: At): Plan {
+  const src = at(m.from, m.vmUuid, 'cleanup');
+  return Serial('cleanup', [Parallel('source VBD_detach', m.vbds.map((v) => src('VBD_detach', ref(v)))), src('VM_destroy')]);
+}

@@ -1,0 +1,50 @@
+// The simulated pool's SQLite file: one schema, shared by every host-worker process (WAL mode, so
+// readers never block the writer; writers serialise on BEGIN IMMEDIATE).
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS domains (
+  host TEXT NOT NULL, dom_id TEXT NOT NULL, vm_uuid TEXT NOT NULL, vm_name TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('created', 'running', 'suspended')),
+  PRIMARY KEY (host, dom_id));
+CREATE TABLE IF NOT EXISTS vdi_attachments (
+  host TEXT NOT NULL, vdi TEXT NOT NULL, vm_uuid TEXT NOT NULL, device TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('RW', 'RO')), active INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (host, vdi, vm_uuid));
+CREATE TABLE IF NOT EXISTS vm_extra (
+  host TEXT NOT NULL, dom_id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (host, dom_id));
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, host TEXT NOT NULL, op TEXT NOT NULL, vm_uuid TEXT NOT NULL,
+  dom_id TEXT, device TEXT, vdi TEXT, mode TEXT, migration_id TEXT,
+  start_ms REAL NOT NULL, end_ms REAL NOT NULL, detail TEXT);
+CREATE INDEX IF NOT EXISTS events_by_migration ON events (migration_id, seq);
+CREATE TABLE IF NOT EXISTS faults (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
+  effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0);
+`;
+
+export type Db = Database.Database;
+
+export function openDb(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+  if (version === undefined) db.prepare(`INSERT INTO meta VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+  else if (Number(version) !== SCHEMA_VERSION)
+    throw new Error(`state file ${file} has schema version ${version}; this liveshift reads version ${SCHEMA_VERSION}`);
+  return db;
+}
+
+/** A wall-clock timestamp in ms with sub-ms resolution, comparable across processes. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,30 @@
+// Fault injection. A fault's firing count lives in the state file, so a retry after a crash (or
+// from another process) does not fire it again.
+import type { AtomCall } from '../domain/atoms';
+import type { Fault } from '../domain/pool';
+import type { Db } from './db';
+
+export type FaultEffect = Fault['effect'];
+
+export function insertFault(db: Db, f: Fault): void {
+  db.prepare('INSERT INTO faults (atom, host, vm, device, effect, times) VALUES (?, ?, ?, ?, ?, ?)').run(
+    f.atom, f.host ?? null, f.vm ?? null, f.device ?? null, f.effect, f.times);
+}
+
+/** Fires the first matching fault that has firings left; call inside a write transaction. */
+export function takeFault(db: Db, call: AtomCall): FaultEffect | undefined {
+  const row = db
+    .prepare(
+      `SELECT id, effect FROM faults WHERE atom = ? AND fired < times
+         AND (host IS NULL OR host = ?) AND (vm IS NULL OR vm = ?) AND (device IS NULL OR device = ?)
+       ORDER BY id LIMIT 1`,
+    )
+    .get(call.atom, call.host, call.vmName, call.vbd?.device ?? null) as { id: number; effect: FaultEffect } | undefined;
+  if (!row) return undefined;
+  db.prepare('UPDATE faults SET fired = fired + 1 WHERE id = ?').run(row.id);
+  return row.effect;
+}
+
+export function clearFaults(db: Db): void {
+  db.prepare('DELETE FROM faults').run();
+}

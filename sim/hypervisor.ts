@@ -1,0 +1,65 @@
+// Runs one atom against the simulated hypervisors: fault injection, preconditions, the modelled
+// latency (x timeScale), then the state change and its event in one IMMEDIATE transaction.
+import type { AtomCall, AtomResult } from '../domain/atoms';
+import { FailureType, LiveshiftError } from '../domain/errors';
+import { atomLatencyMs } from '../domain/latency';
+import type { Pool } from '../domain/pool';
+import type { AtomContext } from '../domain/toolstack';
+import { nowMs } from './db';
+import { takeFault } from './faults';
+import { OPERATIONS } from './operations';
+import type { SimPool } from './sim-pool';
+
+
+/** Exit code of a host process killed by a `crash` fault (a supervisor restarts it). */
+export const CRASH_EXIT_CODE = 86;
+const HEARTBEAT_EVERY_MS = 250;
+
+export async function runAtom(sim: SimPool, pool: Pool, call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
+  const op = OPERATIONS[call.atom];
+  const startMs = nowMs();
+  const fault = sim.db.transaction(() => takeFault(sim.db, call)).immediate();
+  if (fault === 'fail') throw new LiveshiftError(FailureType.InjectedFault, `injected fault: ${call.atom} failed on ${call.host}`);
+  if (fault === 'crash') process.exit(CRASH_EXIT_CODE);
+  if (fault === 'hang') await sleep(Number.POSITIVE_INFINITY, ctx);
+  if (op.check(sim.db, call)) return record(sim, call, startMs, true);
+  await sleep(atomLatencyMs(pool, call) * pool.timeScale, ctx);
+  return sim.db.transaction(() => {
+    const noop = op.check(sim.db, call);
+    if (!noop) op.apply(sim.db, call);
+    return record(sim, call, startMs, noop);
+  }).immediate();
+}
+
+function record(sim: SimPool, call: AtomCall, startMs: number, noop: boolean): AtomResult {
+  const endMs = nowMs();
+  const vbd = call.vbd;
+  sim.appendEvent({
+    host: call.host, op: call.atom, vmUuid: call.vmUuid, domId: call.domId, device: vbd?.device, vdi: vbd?.vdi, mode: vbd?.mode,
+    migrationId: call.migrationId, startMs, endMs, detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : undefined,
+  });
+  return { startMs, endMs, noop };
+}
+
+/** Sleeps `ms`, heartbeating, and throws if the caller gives up first. */
+function sleep(ms: number, { signal, heartbeat }: AtomContext): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const cancelled = () => reject(new LiveshiftError(FailureType.Aborted, 'atom cancelled before it took effect'));
+    if (signal?.aborted) return cancelled();
+    // A hung atom never heartbeats: its heartbeat timeout is what catches it.
+    const beat = Number.isFinite(ms) && heartbeat ? setInterval(heartbeat, HEARTBEAT_EVERY_MS) : undefined;
+    const timer = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms - (Date.now() - started))) : undefined;
+    function done() {
+      clearInterval(beat);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      clearInterval(beat);
+      cancelled();
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

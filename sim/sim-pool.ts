@@ -1,0 +1,110 @@
+// The simulated pool: the embedded default backend behind the Toolstack port. Its state is a
+// SQLite file shared by every process that opens it.
+import type { AtomCall, AtomResult } from '../domain/atoms';
+import { FailureType, LiveshiftError } from '../domain/errors';
+import { simEventSchema, type SimEvent } from '../domain/events';
+import { vdiId, vmUuid } from '../domain/ids';
+import { poolSchema, type Fault, type Pool } from '../domain/pool';
+import { nowMs, openDb, type Db } from './db';
+import { insertFault } from './faults';
+import type { AtomContext, Inventory, Toolstack } from '../domain/toolstack';
+import { runAtom } from './hypervisor';
+import * as store from './store';
+
+export interface EventRow { host: string; op: string; vmUuid: string; domId?: string; device?: string; vdi?: string; mode?: 'RW' | 'RO'; migrationId?: string; startMs: number; endMs: number; detail?: string }
+
+export class SimPool implements Toolstack, Inventory {
+  private constructor(readonly db: Db, readonly file: string) {}
+
+  static open(file: string): SimPool {
+    return new SimPool(openDb(file), file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get initialised(): boolean {
+    return this.db.prepare(`SELECT 1 FROM meta WHERE key = 'pool'`).get() !== undefined;
+  }
+
+  /** Wipes the state and boots every VM on its `residentOn` host, disks attached and active. */
+  initialise(pool: Pool): void {
+    this.db.transaction(() => {
+      for (const t of ['domains', 'vdi_attachments', 'vm_extra', 'events', 'faults']) this.db.exec(`DELETE FROM ${t}`);
+      this.configured = undefined;
+      this.db.prepare(`INSERT INTO meta VALUES ('pool', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify(pool));
+      for (const vm of pool.vms) this.bootVm(pool, vm);
+      for (const f of pool.faults) insertFault(this.db, f);
+    }).immediate();
+  }
+
+  private bootVm(pool: Pool, vm: Pool['vms'][number]): void {
+    const uuid = vmUuid(pool.name, vm.name);
+    const t = nowMs();
+    const at = { host: vm.residentOn, vmUuid: uuid, domId: uuid, startMs: t, endMs: t, detail: 'initial state' };
+    this.db.prepare(`INSERT INTO domains VALUES (?, ?, ?, ?, 'running')`).run(vm.residentOn, uuid, uuid, vm.name);
+    const attachedVdis: Record<string, { vdi: string; mode: 'RW' | 'RO' }> = {};
+    for (const vbd of vm.vbds.filter((v) => !v.empty && v.sr !== undefined)) {
+      const vdi = vdiId(vm.name, vbd.device, vbd.vdi);
+      this.db.prepare('INSERT INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 1)').run(vm.residentOn, vdi, uuid, vbd.device, vbd.mode);
+      attachedVdis[vbd.device] = { vdi, mode: vbd.mode };
+      for (const op of ['VBD_attach', 'VBD_activate']) this.appendEvent({ ...at, op, device: vbd.device, vdi, mode: vbd.mode });
+    }
+    store.writeRecord(this.db, vm.residentOn, uuid, { version: 2, attachedVdis, vifs: [], activeVbds: Object.keys(attachedVdis) });
+    this.appendEvent({ ...at, op: 'VM_unpause' });
+  }
+
+  private configured: Pool | undefined;
+
+  /** The pool as configured at initialisation (latencies, SMs, policy): fixed for the file's life. */
+  config(): Pool {
+    if (this.configured) return this.configured;
+    const text = this.db.prepare(`SELECT value FROM meta WHERE key = 'pool'`).pluck().get() as string | undefined;
+    if (text === undefined) throw new LiveshiftError(FailureType.PreconditionFailed, `state file ${this.file} holds no pool: run \`liveshift up\` or \`liveshift demo\` first`);
+    return (this.configured = poolSchema.parse(JSON.parse(text)));
+  }
+
+  /** The pool as configured, with every VM's residence as the hypervisors see it now. */
+  snapshot(): Pool {
+    const pool = this.config();
+    return { ...pool, vms: pool.vms.map((vm) => ({ ...vm, residentOn: this.residence(vmUuid(pool.name, vm.name)) ?? vm.residentOn })) };
+  }
+
+  /** The host running the VM; else the host holding its real-id domain (e.g. suspended). */
+  residence(uuid: string): string | undefined {
+    const doms = store.domainsOfVm(this.db, uuid);
+    return (doms.find((d) => d.state === 'running') ?? doms.find((d) => d.dom_id === uuid))?.host;
+  }
+
+  runningOn(uuid: string): string[] {
+    return store.domainsOfVm(this.db, uuid).filter((d) => d.state === 'running').map((d) => d.host);
+  }
+
+  run(call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
+    return runAtom(this, this.config(), call, ctx);
+  }
+
+  addFault(fault: Fault): void {
+    insertFault(this.db, fault);
+  }
+
+  appendEvent(e: EventRow): void {
+    this.db
+      .prepare('INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)')
+      .run(e.host, e.op, e.vmUuid, e.domId ?? null, e.device ?? null, e.vdi ?? null, e.mode ?? null, e.migrationId ?? null, e.startMs, e.endMs, e.detail ?? null);
+  }
+
+  events(migrationId?: string): SimEvent[] {
+    const rows = migrationId === undefined
+      ? this.db.prepare('SELECT * FROM events ORDER BY seq').all()
+      : this.db.prepare('SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
+    return (rows as Record<string, unknown>[]).map((r) =>
+      simEventSchema.parse({ seq: r.seq, host: r.host, op: r.op, vmUuid: r.vm_uuid, domId: r.dom_id, device: r.device, vdi: r.vdi, mode: r.mode, migrationId: r.migration_id, startMs: r.start_ms, endMs: r.end_ms, detail: r.detail }),
+    );
+  }
+
+  attachments(uuid: string): store.AttachmentRow[] {
+    return store.attachmentsOfVm(this.db, uuid);
+  }
+}

@@ -1,0 +1,60 @@
+// A liveshift stack on the shared test server: a fresh state file, the orchestrator worker and one
+// host worker per pool host (in this process), and a client.
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { migrate, startMigration, type MigrationHandle } from '../../cli/migration-client';
+import { poolSchema, type Pool, type PoolInput } from '../../domain/pool';
+import type { MigrationRequest, MigrationResult } from '../../domain/request';
+import { SimPool } from '../../sim/sim-pool';
+import { createHostWorker } from '../../workers/host';
+import { createOrchestratorWorker } from '../../workers/orchestrator';
+
+export interface TestStack {
+  sim: SimPool;
+  client: Client;
+  stateFile: string;
+  migrate(req: Partial<MigrationRequest> & { vm: string; to: string }): Promise<MigrationResult>;
+  start(req: Partial<MigrationRequest> & { vm: string; to: string }): Promise<MigrationHandle>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export async function startStack(input: PoolInput): Promise<TestStack> {
+  quietRuntime();
+  const pool: Pool = poolSchema.parse(input);
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'liveshift-test-')), 'pool.db');
+  const sim = SimPool.open(stateFile);
+  sim.initialise(pool);
+  const address = inject('temporalAddress');
+  const native = await NativeConnection.connect({ address });
+  const workers: Worker[] = [
+    await createOrchestratorWorker({ connection: native, namespace: 'default', inventory: sim, workflowBundle: { codePath: inject('workflowBundlePath') } }),
+    ...(await Promise.all(pool.hosts.map((h) => createHostWorker({ connection: native, namespace: 'default', toolstack: SimPool.open(stateFile), host: h.name })))),
+  ];
+  const running = workers.map((w) => w.run());
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const full = (r: Partial<MigrationRequest> & { vm: string; to: string }): MigrationRequest => ({ plan: 'early-attach', ...r });
+  return {
+    sim, client, stateFile,
+    migrate: (r) => migrate(client, sim.snapshot(), full(r)),
+    start: (r) => startMigration(client, sim.snapshot(), full(r)),
+    async stop() {
+      for (const w of workers) w.shutdown();
+      await Promise.all(running);
+      await connection.close();
+      await native.close();
+      sim.close();
+    },
+  };
+}
