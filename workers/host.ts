@@ -1,6 +1,6 @@
 // A host worker: the atoms of one pool host, on task queue `host-<name>`. `liveshift up` runs one
 // process per host, like a toolstack daemon per hypervisor.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createHostActivities } from '../activities/host';
 import { hostTaskQueue } from '../domain/ids';
 import type { Toolstack } from '../domain/toolstack';
@@ -29,6 +29,7 @@ export function createHostWorker(o: HostWorkerOptions): Promise<Worker> {
 async function main(): Promise<void> {
   const host = process.argv[2];
   if (!host) throw new Error('usage: workers/host.ts <host-name>');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
   const sim = SimPool.open(config.stateFile);
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);

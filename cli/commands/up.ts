@@ -1,0 +1,44 @@
+// `liveshift up` and `liveshift demo`'s shared start: the pool state, then the embedded stack.
+import { dirname, join } from 'node:path';
+import type { Pool } from '../../domain/pool';
+import { SimPool } from '../../sim/sim-pool';
+import { loadPoolFile } from '../../sim/pool-file';
+import { config } from '../context';
+import { EXIT } from '../errors';
+import { startStack, type Stack } from '../stack';
+
+export interface UpOptions { pool: string; port: string; uiPort: string; fresh?: boolean }
+
+const log = (line: string) => console.error(line);
+
+/** Opens (or initialises from the pool file) the state and starts server, UI and workers. */
+export async function bringUp(o: UpOptions, fresh: boolean): Promise<{ stack: Stack; sim: SimPool; pool: Pool }> {
+  const pool = loadPoolFile(o.pool);
+  const cfg = config();
+  const sim = SimPool.open(cfg.stateFile);
+  if (fresh || !sim.initialised || sim.config().name !== pool.name) {
+    sim.initialise(pool);
+    log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
+  } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
+  const stack = await startStack(pool, {
+    stateFile: cfg.stateFile, temporalDbFile: join(dirname(cfg.stateFile), 'temporal.db'), port: Number(o.port), uiPort: Number(o.uiPort), log,
+  });
+  return { stack, sim, pool };
+}
+
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+export async function upCommand(o: UpOptions): Promise<number> {
+  const { stack, sim } = await bringUp(o, o.fresh ?? false);
+  log('liveshift: press Ctrl-C to stop');
+  await untilInterrupted();
+  log('liveshift: stopping ...');
+  await stack.stop();
+  sim.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,42 @@
+// What commands share: configuration, the pool state, a Temporal client.
+import { Client, Connection } from '@temporalio/client';
+import { existsSync } from 'node:fs';
+import type { Pool } from '../domain/pool';
+import { SimPool } from '../sim/sim-pool';
+import { loadPoolFile } from '../sim/pool-file';
+import { loadConfig, type Config } from '../workers/config';
+import { UsageError } from './errors';
+
+export const config = (): Config => loadConfig();
+
+/** The live pool state; a missing or empty state file is bad input with a hint. */
+export function openState(cfg = config()): SimPool {
+  if (!existsSync(cfg.stateFile)) throw new UsageError(`no pool state at ${cfg.stateFile}: start the pool with \`liveshift up\` (or \`liveshift demo\`)`);
+  const sim = SimPool.open(cfg.stateFile);
+  if (!sim.initialised) throw new UsageError(`state file ${cfg.stateFile} holds no pool: start it with \`liveshift up\``);
+  return sim;
+}
+
+/** A pool snapshot: from --pool when given, else from the live state (falling back to the example). */
+export function poolSnapshot(poolFile: string | undefined, fallback: string): Pool {
+  if (poolFile !== undefined) return loadPoolFile(poolFile);
+  const cfg = config();
+  if (existsSync(cfg.stateFile)) {
+    const sim = SimPool.open(cfg.stateFile);
+    try {
+      if (sim.initialised) return sim.snapshot();
+    } finally {
+      sim.close();
+    }
+  }
+  return loadPoolFile(fallback);
+}
+
+export async function connectClient(cfg = config()): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address: cfg.address, connectTimeout: 3000 });
+    return new Client({ connection, namespace: cfg.namespace });
+  } catch {
+    throw new Error(`cannot reach Temporal at ${cfg.address}: is \`liveshift up\` running? (set TEMPORAL_ADDRESS to use another server)`);
+  }
+}
