@@ -6,7 +6,7 @@ import { simEventSchema, type SimEvent } from '../domain/events';
 import { vdiId, vmUuid } from '../domain/ids';
 import { poolSchema, type Fault, type Pool } from '../domain/pool';
 import { nowMs, openDb, type Db } from './db';
-import { insertFault } from './faults';
+import { clearFaults, insertFault } from './faults';
 import type { AtomContext, Inventory, Toolstack } from '../domain/toolstack';
 import { runAtom } from './hypervisor';
 import * as store from './store';
@@ -87,6 +87,10 @@ export class SimPool implements Toolstack, Inventory {
 
   addFault(fault: Fault): void {
     insertFault(this.db, fault);
+  }
+
+  clearFaults(): void {
+    clearFaults(this.db);
   }
 
   appendEvent(e: EventRow): void {

@@ -17,7 +17,7 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: createPoolActivities(o.inventory),
     shutdownGraceTime: '5 seconds',
   });

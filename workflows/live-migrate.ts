@@ -54,7 +54,7 @@ async function execute(m: MigrationPlan, state: MigrationState, interpreter: Int
   try {
     for (const phase of phases.slice(0, -1)) await interpreter.run(phase);
   } catch (err) {
-    const reason = describeFailure(err);
+    const reason = state.abortReason !== null ? `aborted: ${state.abortReason}` : describeFailure(err);
     if (await runsOn(m, state, m.to)) return goForward(interpreter, cleanup, `${reason} (after the VM started on ${m.to})`);
     return rollBack(m, state, interpreter.attempted, timeScale, reason);
   }

@@ -5,7 +5,6 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
 import { migrate, startMigration, type MigrationHandle } from '../../cli/migration-client';
 import { poolSchema, type Pool, type PoolInput } from '../../domain/pool';
 import type { MigrationRequest, MigrationResult } from '../../domain/request';
@@ -25,20 +24,26 @@ export interface TestStack {
 let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   runtimeInstalled = true;
 }
 
-export async function startStack(input: PoolInput): Promise<TestStack> {
+export interface StackTarget {
+  address: string;
+  /** A prebuilt workflow bundle; bundled on the fly when absent. */
+  workflowBundlePath?: string;
+}
+
+export async function startStack(input: PoolInput, target: StackTarget): Promise<TestStack> {
   quietRuntime();
   const pool: Pool = poolSchema.parse(input);
   const stateFile = join(mkdtempSync(join(tmpdir(), 'liveshift-test-')), 'pool.db');
   const sim = SimPool.open(stateFile);
   sim.initialise(pool);
-  const address = inject('temporalAddress');
+  const address = target.address;
   const native = await NativeConnection.connect({ address });
   const workers: Worker[] = [
-    await createOrchestratorWorker({ connection: native, namespace: 'default', inventory: sim, workflowBundle: { codePath: inject('workflowBundlePath') } }),
+    await createOrchestratorWorker({ connection: native, namespace: 'default', inventory: sim, ...(target.workflowBundlePath ? { workflowBundle: { codePath: target.workflowBundlePath } } : {}) }),
     ...(await Promise.all(pool.hosts.map((h) => createHostWorker({ connection: native, namespace: 'default', toolstack: SimPool.open(stateFile), host: h.name })))),
   ];
   const running = workers.map((w) => w.run());
