@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.liveshift/**', 'bin/**', 'eslint.config.mjs', 'vitest.config.ts'] },
+  { ignores: ['node_modules/**', '.liveshift/**', 'bin/**', 'eslint.config.mjs', 'vitest.config.mts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,0 +1,44 @@
+// Records workflow histories for the replay test (test/histories/). Run after a deliberate
+// workflow change that is guarded by patched(), to add histories of the new code:
+//   npm run histories:record
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureTemporalCli, startDevServer } from '../cli/temporal-server';
+import type { MigrationHandle } from '../cli/migration-client';
+import { e2ePool } from '../test/helpers/pools';
+import { startStack } from '../test/helpers/stack';
+
+const OUT = join(__dirname, '..', 'test', 'histories');
+
+/** Saved as the Temporal CLI and Web UI export it (proto JSON), which the replayer reads. */
+function exportHistory(address: string, workflowId: string, runId: string): string {
+  return execFileSync(ensureTemporalCli(), ['workflow', 'show', '--address', address, '-w', workflowId, '-r', runId, '-o', 'json'], { encoding: 'utf8' });
+}
+
+async function save(address: string, name: string, handle: MigrationHandle): Promise<void> {
+  const result = await handle.result();
+  const { runId } = await handle.describe();
+  writeFileSync(join(OUT, `${name}.json`), exportHistory(address, handle.workflowId, runId));
+  console.log(`${name}: ${result.outcome}, downtime ${result.downtimeMs} ms`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const server = await startDevServer({ ui: false });
+  const stack = await startStack(e2ePool('histories', { timeScale: 0.1 }), { address: server.address });
+  try {
+    await save(server.address, 'early-attach-migrated', await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }));
+    await save(server.address, 'legacy-migrated', await stack.start({ vm: 'vm-1', to: 'host-a', plan: 'legacy' }));
+    stack.sim.addFault({ atom: 'VBD_activate', host: 'host-b', vm: 'vm-1', device: 'xvdc', effect: 'fail', times: 10 });
+    await save(server.address, 'early-attach-rolled-back', await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }));
+  } finally {
+    await stack.stop();
+    await server.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
