@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureTemporalCli, startDevServer } from '../cli/temporal-server';
 import type { MigrationHandle } from '../cli/migration-client';
 import { e2ePool } from '../test/helpers/pools';
-import { startStack } from '../test/helpers/stack';
+import { startStack } from '../workers/in-process-stack';
 
 const OUT = join(__dirname, '..', 'test', 'histories');
 

@@ -3,9 +3,9 @@
 import { expect } from 'vitest';
 import type { MigrationResult } from '../../domain/request';
 import { audit } from '../../sim/audit';
-import type { TestStack } from './stack';
+import type { LocalStack } from '../../workers/in-process-stack';
 
-export function expectRolledBackCleanly(stack: TestStack, r: MigrationResult): void {
+export function expectRolledBackCleanly(stack: LocalStack, r: MigrationResult): void {
   expect(r.outcome).toBe('rolled-back');
   expect(stack.sim.runningOn(r.vmUuid)).toEqual([r.from]);
   expect(stack.sim.attachments(r.vmUuid).filter((a) => a.host !== r.from)).toEqual([]);

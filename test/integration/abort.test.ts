@@ -8,11 +8,11 @@ import { abortUpdate, progressQuery } from '../../workflows/definitions';
 import { expectRolledBackCleanly } from '../helpers/assertions';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
-import type { TestStack } from '../helpers/stack';
+import type { LocalStack } from '../../workers/in-process-stack';
 import { waitForPhase } from '../helpers/wait';
 
 describe('abort and duplicate requests', () => {
-  let stack: TestStack;
+  let stack: LocalStack;
   beforeAll(async () => {
     // Big memory: pre-copy lasts seconds. Slow detach: the cleanup phase lasts seconds.
     const pool = e2ePool('abort', { timeScale: 0.5, latencyMs: { 'zfs-vol': { detach: 4000 }, nfs: { detach: 4000 } } });

@@ -10,13 +10,13 @@ import { migrationResultSchema } from '../../domain/request';
 import { liveshift } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
 import { testTarget, stackFor } from '../helpers/server';
-import type { TestStack } from '../helpers/stack';
+import type { LocalStack } from '../../workers/in-process-stack';
 
 const pool = e2ePool('cli', { timeScale: 0.1, srs: [{ name: 'v3', type: 'zfs-vol', shared: true }, { name: 'v1', type: 'nfs', shared: true }, { name: 'local-a', type: 'nfs', shared: false, host: 'host-a' }] });
 pool.vms!.push({ name: 'pinned', residentOn: 'host-a', memoryMiB: 128, vbds: [{ device: 'xvda', sr: 'local-a', mode: 'RW' }] });
 
 describe('liveshift CLI', () => {
-  let stack: TestStack;
+  let stack: LocalStack;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     stack = await stackFor(pool);

@@ -5,11 +5,11 @@ import type { MigrationResult } from '../../domain/request';
 import { audit } from '../../sim/audit';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
-import type { TestStack } from '../helpers/stack';
+import type { LocalStack } from '../../workers/in-process-stack';
 import { attachOnDowntimePath } from '../helpers/timeline';
 
 describe('downtime saved by early attach', () => {
-  let stack: TestStack;
+  let stack: LocalStack;
   let early: MigrationResult;
   let legacy: MigrationResult;
 

@@ -1,18 +1,18 @@
-// A liveshift stack on the shared test server: a fresh state file, the orchestrator worker and one
-// host worker per pool host (in this process), and a client.
+// An in-process liveshift stack (tests, benchmarks, history recording): a fresh state file, the
+// orchestrator worker and one host worker per pool host in this process, and a client.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, startMigration, type MigrationHandle } from '../../cli/migration-client';
-import { poolSchema, type Pool, type PoolInput } from '../../domain/pool';
-import type { MigrationRequest, MigrationResult } from '../../domain/request';
-import { SimPool } from '../../sim/sim-pool';
-import { createHostWorker } from '../../workers/host';
-import { createOrchestratorWorker } from '../../workers/orchestrator';
+import { migrate, startMigration, type MigrationHandle } from '../cli/migration-client';
+import { poolSchema, type Pool, type PoolInput } from '../domain/pool';
+import type { MigrationRequest, MigrationResult } from '../domain/request';
+import { SimPool } from '../sim/sim-pool';
+import { createHostWorker } from './host';
+import { createOrchestratorWorker } from './orchestrator';
 
-export interface TestStack {
+export interface LocalStack {
   sim: SimPool;
   client: Client;
   stateFile: string;
@@ -34,7 +34,7 @@ export interface StackTarget {
   workflowBundlePath?: string;
 }
 
-export async function startStack(input: PoolInput, target: StackTarget): Promise<TestStack> {
+export async function startStack(input: PoolInput, target: StackTarget): Promise<LocalStack> {
   quietRuntime();
   const pool: Pool = poolSchema.parse(input);
   const stateFile = join(mkdtempSync(join(tmpdir(), 'liveshift-test-')), 'pool.db');
