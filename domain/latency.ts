@@ -48,7 +48,8 @@ export function memoryModel(memoryMiB: number, dirtyRateMiBps: number, migration
     const ms = (toSend / migrationMiBps) * 1000;
     roundsMs.push(ms);
     const dirtied = Math.min(memoryMiB, (dirtyRateMiBps * ms) / 1000);
-    const converging = dirtied < toSend;
+    // The dirty set shrinks each round iff pages are dirtied slower than they are sent.
+    const converging = dirtyRateMiBps < migrationMiBps;
     toSend = dirtied;
     if (toSend <= PRECOPY_STOP_MIB || !converging) break;
   }
@@ -62,7 +63,8 @@ function storageClass(pool: Pool, srType: string): 'smapiv3' | 'smapiv1' {
 }
 
 export function storageLatencyMs(pool: Pool, srType: string, op: StorageOp): number {
-  return pool.latencyMs[srType]?.[op] ?? STORAGE_LATENCY_MS[storageClass(pool, srType)][op];
+  const override = pool.latencyMs[srType];
+  return (typeof override === 'object' ? override[op] : undefined) ?? STORAGE_LATENCY_MS[storageClass(pool, srType)][op];
 }
 
 const STORAGE_OPS: Partial<Record<AtomCall['atom'], StorageOp>> = {
@@ -82,5 +84,6 @@ export function atomLatencyMs(pool: Pool, call: AtomCall): number {
     const model = memoryModel(m.memoryMiB, m.dirtyRateMiBps, m.migrationMiBps);
     return call.atom === 'VM_precopy' ? model.precopyMs : model.finalMs;
   }
-  return HOST_LATENCY_MS[call.atom] ?? 0;
+  const override = pool.latencyMs[call.atom];
+  return typeof override === 'number' ? override : (HOST_LATENCY_MS[call.atom] ?? 0);
 }

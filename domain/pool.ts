@@ -1,6 +1,7 @@
 // The pool file contract (DESIGN §5). Parsed with zod at the boundary; every cross reference is
 // checked here so that nothing downstream has to wonder whether a name resolves.
 import { z } from 'zod';
+import { atomNameSchema } from './atoms';
 
 const name = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'names use letters, digits, . _ -');
 
@@ -58,7 +59,7 @@ export const latencyOverrideSchema = z
 
 export const faultSchema = z
   .object({
-    atom: z.string().min(1),
+    atom: atomNameSchema,
     host: name.optional(),
     vm: name.optional(),
     device: z.string().optional(),
@@ -79,7 +80,8 @@ const poolObject = z
       .object({ allowEarlyAttach: z.array(name).default([]), denyEarlyAttach: z.array(name).default([]) })
       .strict()
       .default({}),
-    latencyMs: z.record(z.string(), latencyOverrideSchema).default({}),
+    // Per SR type: storage operation overrides; per host atom name (VM_create, ...): a number.
+    latencyMs: z.record(z.string(), z.union([latencyOverrideSchema, z.number().nonnegative()])).default({}),
     network: z.object({ migrationMiBps: z.number().positive().default(1100) }).strict().default({}),
     faults: z.array(faultSchema).default([]),
   })
@@ -111,6 +113,11 @@ function checkReferences(pool: z.infer<typeof poolObject>, ctx: z.RefinementCtx)
   pool.srs.forEach((sr, i) => {
     if (sr.host !== undefined && !hosts.has(sr.host)) issue(['srs', i, 'host'], `unknown host "${sr.host}"`);
   });
+  checkNamedVdis(pool, issue);
+  pool.faults.forEach((f, i) => {
+    if (f.host !== undefined && !hosts.has(f.host)) issue(['faults', i, 'host'], `fault on unknown host "${f.host}"`);
+    if (f.vm !== undefined && !pool.vms.some((v) => v.name === f.vm)) issue(['faults', i, 'vm'], `fault on unknown VM "${f.vm}"`);
+  });
   const srs = new Map(pool.srs.map((sr) => [sr.name, sr]));
   pool.vms.forEach((vm, i) => {
     if (!hosts.has(vm.residentOn)) issue(['vms', i, 'residentOn'], `VM "${vm.name}" is resident on unknown host "${vm.residentOn}"`);
@@ -123,6 +130,19 @@ function checkReferences(pool: z.infer<typeof poolObject>, ctx: z.RefinementCtx)
         issue(['vms', i, 'vbds', j, 'sr'], `VM "${vm.name}" ${vbd.device}: SR "${sr.name}" is local to ${sr.host}, not reachable from ${vm.residentOn}`);
     });
   });
+}
+
+/** A named VDI appears once per VM, and only read-only when several VBDs share it (invariant 1). */
+function checkNamedVdis(pool: z.infer<typeof poolObject>, issue: (path: (string | number)[], message: string) => void): void {
+  const uses = new Map<string, { vm: string; mode: string }[]>();
+  for (const vm of pool.vms)
+    for (const vbd of vm.vbds) if (vbd.vdi !== undefined) uses.set(vbd.vdi, [...(uses.get(vbd.vdi) ?? []), { vm: vm.name, mode: vbd.mode }]);
+  for (const [vdi, list] of uses) {
+    const vms = list.map((u) => u.vm);
+    const twice = vms.find((vm, i) => vms.indexOf(vm) !== i);
+    if (twice !== undefined) issue(['vms'], `VM "${twice}" uses VDI "${vdi}" twice`);
+    else if (list.length > 1 && list.some((u) => u.mode === 'RW')) issue(['vms'], `VDI "${vdi}" is shared by ${vms.join(', ')} but not read-only in every use`);
+  }
 }
 
 /** Is this SR reachable from that host? Shared SRs are reachable from every host. */

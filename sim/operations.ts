@@ -78,7 +78,12 @@ const VBD_activate: Operation = {
 };
 
 const VBD_deactivate: Operation = {
-  check: (db, c) => store.attachment(db, c.host, vbdOf(c).vdi, c.vmUuid)?.active !== 1,
+  check: (db, c) => {
+    // Pulling a disk from under a running VM is never part of a migration or its rollback.
+    if (store.domain(db, c.host, c.domId)?.state === 'running')
+      fail(FailureType.PreconditionFailed, `VBD_deactivate ${vbdOf(c).device}: ${where(c)} is running`);
+    return store.attachment(db, c.host, vbdOf(c).vdi, c.vmUuid)?.active !== 1;
+  },
   apply: (db, c) => void db.prepare('UPDATE vdi_attachments SET active = 0 WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(c.host, vbdOf(c).vdi, c.vmUuid),
 };
 

@@ -22,8 +22,8 @@ const writeRow = (sim: SimPool, domId: string, text: string) =>
 /** Destination side up to the rename: domain under the temporary id, xvda attached early, renamed. */
 async function attachThenRename(sim: SimPool): Promise<void> {
   for (const c of [pick('VM_create'), pick('VBD_attach', { device: 'xvda' }), pick('VM_rename')]) await sim.run(c, {});
-  // The source lets go of the read-write disk, as it does inside downtime.
-  await sim.run(pick('VBD_deactivate', { device: 'xvda' }), {});
+  // The source pauses and lets go of the read-write disk, as it does inside downtime.
+  for (const c of [pick('VM_suspend'), pick('VBD_deactivate', { device: 'xvda' })]) await sim.run(c, {});
 }
 const activate = () => pick('VBD_activate', { device: 'xvda' });
 

@@ -71,7 +71,7 @@ export interface Planned {
   m: MigrationPlan;
   calls: AtomCall[];
   /** The unique call with that atom (and device / host / phase when given). */
-  pick(atom: AtomName, where?: { device?: string; host?: string; phase?: AtomCall['phase'] }): AtomCall;
+  pick: (atom: AtomName, where?: { device?: string; host?: string; phase?: AtomCall['phase'] }) => AtomCall;
 }
 
 export function planned(pool: Pool, vm = 'vm-1', to = 'host-b', plan: PlanKind = 'early-attach'): Planned {

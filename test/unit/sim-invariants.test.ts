@@ -53,6 +53,15 @@ describe('invariants are enforced when an operation runs', () => {
     expect(stateDump(sim)).toEqual(before);
     expect(sim.runningOn(uuid)).toEqual(['host-a']);
   });
+
+  it('refuses to deactivate a disk under a running VM (a rollback must never do that)', async () => {
+    const sim = openSim(pool);
+    const before = stateDump(sim);
+    const err = await expectFailure(() => sim.run(pick('VBD_deactivate', { device: 'xvda' }), {}), FailureType.PreconditionFailed);
+    expect(err.message).toMatch(/is running/);
+    expect(stateDump(sim)).toEqual(before);
+    expect(att(sim, 'host-a', 'xvda')?.active).toBe(1);
+  });
 });
 
 describe('idempotency', () => {
@@ -64,7 +73,7 @@ describe('idempotency', () => {
     expect((await sim.run(attachA, {})).noop).toBe(true);
     expect({ atts: sim.attachments(uuid), rec: store.readRecord(sim.db, 'host-b', m.tempId) }).toEqual(afterAttach);
 
-    await sim.run({ ...pick('VBD_deactivate', { device: 'xvda' }) }, {});
+    await runAll(sim, [pick('VM_suspend'), pick('VBD_deactivate', { device: 'xvda' })]);
     expect((await sim.run(activateA, {})).noop).toBe(false);
     const afterActivate = sim.attachments(uuid);
     expect((await sim.run(activateA, {})).noop).toBe(true);
@@ -74,7 +83,7 @@ describe('idempotency', () => {
 
   it('activate can be retried after a failure: the attach record survives the failed attempt', async () => {
     const sim = openSim(pool);
-    await runAll(sim, [create, attachA, pick('VBD_deactivate', { device: 'xvda' })]);
+    await runAll(sim, [create, attachA, pick('VM_suspend'), pick('VBD_deactivate', { device: 'xvda' })]);
     sim.addFault({ atom: 'VBD_activate', host: 'host-b', device: 'xvda', effect: 'fail', times: 1 });
     await expectFailure(() => sim.run(activateA, {}), FailureType.InjectedFault);
     expect(store.readRecord(sim.db, 'host-b', m.tempId)?.attachedVdis.xvda).toEqual({ vdi: 'vm-1-xvda', mode: 'RW' });
