@@ -61,7 +61,7 @@ describe('parsePool / loadPoolFile', () => {
     ['a named VDI shared read-write',
       { ...base, vms: [{ ...vm, vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RW' }] }, { ...vm, name: 'vm-2', vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RO' }] }] },
       /VDI "d" is shared by vm-1, vm-2 but not read-only in every use/],
-    ['a fault naming an unknown atom', { ...base, faults: [{ atom: 'VBD_activte', effect: 'fail' }] } as PoolInput, /faults\.0\.atom/],
+    ['a fault naming an unknown atom', { ...base, faults: [{ atom: 'VBD_activte', effect: 'fail' }] } as unknown as PoolInput, /faults\.0\.atom/],
     ['a fault on an unknown host', { ...base, faults: [{ atom: 'VBD_activate', host: 'nohost', effect: 'fail' }] }, /fault on unknown host "nohost"/],
     ['a fault on an unknown VM', { ...base, faults: [{ atom: 'VBD_activate', vm: 'novm', effect: 'hang' }] }, /fault on unknown VM "novm"/],
   ])('refuses %s with one line naming the problem', (_name, input, pattern) => {
