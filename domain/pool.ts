@@ -65,6 +65,8 @@ export const faultSchema = z
     device: z.string().optional(),
     effect: z.enum(['fail', 'hang', 'crash']),
     times: z.number().int().positive().default(1),
+    /** Extension: fire before the atom takes effect (default) or after it did, before it replies. */
+    at: z.enum(['before', 'after']).default('before'),
   })
   .strict();
 

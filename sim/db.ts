@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export const SCHEMA_VERSION = 1;
+/** Version 2 added `faults.at` (a fault may fire before or after its atom takes effect). */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -25,8 +26,14 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_migration ON events (migration_id, seq);
 CREATE TABLE IF NOT EXISTS faults (
   id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
-  effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0);
+  effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0,
+  at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after')));
 `;
+
+/** Explicit upgrades of older state files, one step per version; a newer file is refused. */
+const UPGRADES: Record<number, string> = {
+  1: `ALTER TABLE faults ADD COLUMN at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after'))`,
+};
 
 export type Db = Database.Database;
 
@@ -36,12 +43,22 @@ export function openDb(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('synchronous = NORMAL');
-  db.exec(SCHEMA);
-  const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
-  if (version === undefined) db.prepare(`INSERT INTO meta VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-  else if (Number(version) !== SCHEMA_VERSION)
-    throw new Error(`state file ${file} has schema version ${version}; this liveshift reads version ${SCHEMA_VERSION}`);
+  db.transaction(() => migrate(db, file)).immediate();
   return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const fresh = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'meta'`).get() === undefined;
+  if (fresh) {
+    db.exec(SCHEMA);
+    db.prepare(`INSERT INTO meta VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    return;
+  }
+  let version = Number(db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get());
+  if (!(version >= 1 && version <= SCHEMA_VERSION))
+    throw new Error(`state file ${file} has schema version ${version}; this liveshift reads versions 1 to ${SCHEMA_VERSION}`);
+  for (; version < SCHEMA_VERSION; version++) db.exec(UPGRADES[version] ?? '');
+  db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
 }
 
 /** A wall-clock timestamp in ms with sub-ms resolution, comparable across processes. */

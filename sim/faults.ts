@@ -4,25 +4,25 @@ import type { AtomCall } from '../domain/atoms';
 import type { Fault } from '../domain/pool';
 import type { Db } from './db';
 
-export type FaultEffect = Fault['effect'];
+export type FiredFault = Pick<Fault, 'effect' | 'at'>;
 
 export function insertFault(db: Db, f: Fault): void {
-  db.prepare('INSERT INTO faults (atom, host, vm, device, effect, times) VALUES (?, ?, ?, ?, ?, ?)').run(
-    f.atom, f.host ?? null, f.vm ?? null, f.device ?? null, f.effect, f.times);
+  db.prepare('INSERT INTO faults (atom, host, vm, device, effect, times, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    f.atom, f.host ?? null, f.vm ?? null, f.device ?? null, f.effect, f.times, f.at);
 }
 
 /** Fires the first matching fault that has firings left; call inside a write transaction. */
-export function takeFault(db: Db, call: AtomCall): FaultEffect | undefined {
+export function takeFault(db: Db, call: AtomCall): FiredFault | undefined {
   const row = db
     .prepare(
-      `SELECT id, effect FROM faults WHERE atom = ? AND fired < times
+      `SELECT id, effect, at FROM faults WHERE atom = ? AND fired < times
          AND (host IS NULL OR host = ?) AND (vm IS NULL OR vm = ?) AND (device IS NULL OR device = ?)
        ORDER BY id LIMIT 1`,
     )
-    .get(call.atom, call.host, call.vmName, call.vbd?.device ?? null) as { id: number; effect: FaultEffect } | undefined;
+    .get(call.atom, call.host, call.vmName, call.vbd?.device ?? null) as ({ id: number } & FiredFault) | undefined;
   if (!row) return undefined;
   db.prepare('UPDATE faults SET fired = fired + 1 WHERE id = ?').run(row.id);
-  return row.effect;
+  return { effect: row.effect, at: row.at };
 }
 
 export function clearFaults(db: Db): void {

@@ -6,7 +6,7 @@ import { atomLatencyMs } from '../domain/latency';
 import type { Pool } from '../domain/pool';
 import type { AtomContext } from '../domain/toolstack';
 import { nowMs } from './db';
-import { takeFault } from './faults';
+import { takeFault, type FiredFault } from './faults';
 import { OPERATIONS } from './operations';
 import type { SimPool } from './sim-pool';
 
@@ -19,16 +19,26 @@ export async function runAtom(sim: SimPool, pool: Pool, call: AtomCall, ctx: Ato
   const op = OPERATIONS[call.atom];
   const startMs = nowMs();
   const fault = sim.db.transaction(() => takeFault(sim.db, call)).immediate();
-  if (fault === 'fail') throw new LiveshiftError(FailureType.InjectedFault, `injected fault: ${call.atom} failed on ${call.host}`);
-  if (fault === 'crash') process.exit(CRASH_EXIT_CODE);
-  if (fault === 'hang') await sleep(Number.POSITIVE_INFINITY, ctx);
+  if (fault?.at === 'before') await inject(fault, call, ctx);
   if (op.check(sim.db, call)) return record(sim, call, startMs, true);
   await sleep(atomLatencyMs(pool, call) * pool.timeScale, ctx);
-  return sim.db.transaction(() => {
+  const result = sim.db.transaction(() => {
     const noop = op.check(sim.db, call);
     if (!noop) op.apply(sim.db, call);
     return record(sim, call, startMs, noop);
   }).immediate();
+  // Fired after the effect: the caller never hears that the atom took effect.
+  if (fault?.at === 'after') await inject(fault, call, ctx);
+  return result;
+}
+
+async function inject(fault: FiredFault, call: AtomCall, ctx: AtomContext): Promise<void> {
+  if (fault.effect === 'fail') throw new LiveshiftError(FailureType.InjectedFault, `injected fault: ${call.atom} failed on ${call.host}`);
+  if (fault.effect === 'crash') {
+    console.error(`host worker ${call.host}: injected crash in ${call.atom} (${fault.at} it took effect)`);
+    process.exit(CRASH_EXIT_CODE);
+  }
+  await sleep(Number.POSITIVE_INFINITY, ctx);
 }
 
 function record(sim: SimPool, call: AtomCall, startMs: number, noop: boolean): AtomResult {

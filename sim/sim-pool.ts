@@ -4,7 +4,8 @@ import type { AtomCall, AtomResult } from '../domain/atoms';
 import { FailureType, LiveshiftError } from '../domain/errors';
 import { simEventSchema, type SimEvent } from '../domain/events';
 import { vdiId, vmUuid } from '../domain/ids';
-import { poolSchema, type Fault, type Pool } from '../domain/pool';
+import type { z } from 'zod';
+import { faultSchema, poolSchema, type Pool } from '../domain/pool';
 import { nowMs, openDb, type Db } from './db';
 import { clearFaults, insertFault } from './faults';
 import type { AtomContext, Inventory, Toolstack } from '../domain/toolstack';
@@ -85,8 +86,8 @@ export class SimPool implements Toolstack, Inventory {
     return runAtom(this, this.config(), call, ctx);
   }
 
-  addFault(fault: Fault): void {
-    insertFault(this.db, fault);
+  addFault(fault: z.input<typeof faultSchema>): void {
+    insertFault(this.db, faultSchema.parse(fault));
   }
 
   clearFaults(): void {
