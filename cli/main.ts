@@ -11,9 +11,20 @@ import { command, EXIT } from './errors';
 
 const program = new Command('liveshift')
   .description('Durable live migration of VMs across a Xen/XAPI-style pool, with early VBD attach, on Temporal.\n' +
-    'Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), LIVESHIFT_STATE (default .liveshift/pool.db).')
+    'Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), LIVESHIFT_STATE (default .liveshift/pool.db);\n' +
+    'TLS and credentials from the environment only: TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS, TEMPORAL_API_KEY.')
+  .option('--address <host:port>', 'Temporal frontend (overrides TEMPORAL_ADDRESS)')
+  .option('--namespace <name>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE)')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+// Global flags override the environment before any command reads it (workers/config.ts). There is
+// deliberately no flag for a credential: flags end up in shell history and `ps`.
+program.hook('preAction', (root) => {
+  const { address, namespace } = root.opts<{ address?: string; namespace?: string }>();
+  if (address !== undefined) process.env.TEMPORAL_ADDRESS = address;
+  if (namespace !== undefined) process.env.TEMPORAL_NAMESPACE = namespace;
+});
 
 const planOption = () => new Option('--plan <plan>', 'early-attach or legacy').choices(['early-attach', 'legacy']).default('early-attach');
 const stackOptions = (c: Command) =>
