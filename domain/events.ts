@@ -14,6 +14,8 @@ export const simEventSchema = z.object({
   startMs: z.number(),
   endMs: z.number(),
   detail: z.string().nullable(),
+  /** The plan phase the atom ran in (null for markers and the initial state). */
+  phase: z.string().nullable(),
 });
 export type SimEvent = z.infer<typeof simEventSchema>;
 

@@ -1,6 +1,6 @@
 // Measurements (DESIGN §8), computed from the simulated hypervisors' own event timestamps, never
 // from the orchestrator's clock.
-import { atomNameSchema } from './atoms';
+import { atomNameSchema, phaseSchema } from './atoms';
 import type { SimEvent } from './events';
 import type { AtomTiming } from './request';
 
@@ -48,6 +48,7 @@ export function measure(events: readonly SimEvent[], originMs: number): Measurem
     atom: atomNameSchema.parse(e.op),
     host: e.host,
     ...(e.device !== null ? { device: e.device } : {}),
+    ...(phaseSchema.safeParse(e.phase).success ? { phase: phaseSchema.parse(e.phase) } : {}),
     startMs: round(e.startMs - originMs),
     endMs: round(e.endMs - originMs),
     inDowntime: inWindow(e),

@@ -1,6 +1,6 @@
 // Migration request and result: the workflow's wire contract (DESIGN §7).
 import { z } from 'zod';
-import { atomNameSchema } from './atoms';
+import { atomNameSchema, phaseSchema } from './atoms';
 import type { Pool, Vm } from './pool';
 import { srReachable } from './pool';
 
@@ -26,6 +26,8 @@ export const atomTimingSchema = z.object({
   startMs: z.number(),
   endMs: z.number(),
   inDowntime: z.boolean(),
+  /** Extension: the plan phase (prepare, precopy, downtime, cleanup, rollback). */
+  phase: phaseSchema.optional(),
 });
 export type AtomTiming = z.infer<typeof atomTimingSchema>;
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Version 2 added `faults.at` (a fault may fire before or after its atom takes effect). */
+/** Version 2 added `faults.at` (a fault may fire before or after its atom takes effect) and `events.phase`. */
 export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS vm_extra (
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, host TEXT NOT NULL, op TEXT NOT NULL, vm_uuid TEXT NOT NULL,
   dom_id TEXT, device TEXT, vdi TEXT, mode TEXT, migration_id TEXT,
-  start_ms REAL NOT NULL, end_ms REAL NOT NULL, detail TEXT);
+  start_ms REAL NOT NULL, end_ms REAL NOT NULL, detail TEXT, phase TEXT);
 CREATE INDEX IF NOT EXISTS events_by_migration ON events (migration_id, seq);
 CREATE TABLE IF NOT EXISTS faults (
   id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS faults (
 
 /** Explicit upgrades of older state files, one step per version; a newer file is refused. */
 const UPGRADES: Record<number, string> = {
-  1: `ALTER TABLE faults ADD COLUMN at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after'))`,
+  1: `ALTER TABLE faults ADD COLUMN at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after'));
+      ALTER TABLE events ADD COLUMN phase TEXT;`,
 };
 
 export type Db = Database.Database;

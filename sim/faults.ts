@@ -25,6 +25,13 @@ export function takeFault(db: Db, call: AtomCall): FiredFault | undefined {
   return { effect: row.effect, at: row.at };
 }
 
-export function clearFaults(db: Db): void {
-  db.prepare('DELETE FROM faults').run();
+/** Removes the faults of one VM, or all of them. */
+export function clearFaults(db: Db, vm?: string): void {
+  if (vm === undefined) db.prepare('DELETE FROM faults').run();
+  else db.prepare('DELETE FROM faults WHERE vm = ?').run(vm);
+}
+
+/** How many times the faults of a VM have fired so far. */
+export function faultFirings(db: Db, vm: string): number {
+  return db.prepare('SELECT COALESCE(SUM(fired), 0) FROM faults WHERE vm = ?').pluck().get(vm) as number;
 }

@@ -46,7 +46,7 @@ function record(sim: SimPool, call: AtomCall, startMs: number, noop: boolean): A
   const vbd = call.vbd;
   sim.appendEvent({
     host: call.host, op: call.atom, vmUuid: call.vmUuid, domId: call.domId, device: vbd?.device, vdi: vbd?.vdi, mode: vbd?.mode,
-    migrationId: call.migrationId, startMs, endMs, detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : undefined,
+    migrationId: call.migrationId, phase: call.phase, startMs, endMs, detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : undefined,
   });
   return { startMs, endMs, noop };
 }

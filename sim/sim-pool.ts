@@ -7,12 +7,12 @@ import { vdiId, vmUuid } from '../domain/ids';
 import type { z } from 'zod';
 import { faultSchema, poolSchema, type Pool } from '../domain/pool';
 import { nowMs, openDb, type Db } from './db';
-import { clearFaults, insertFault } from './faults';
+import { clearFaults, faultFirings, insertFault } from './faults';
 import type { AtomContext, Inventory, Toolstack } from '../domain/toolstack';
 import { runAtom } from './hypervisor';
 import * as store from './store';
 
-export interface EventRow { host: string; op: string; vmUuid: string; domId?: string; device?: string; vdi?: string; mode?: 'RW' | 'RO'; migrationId?: string; startMs: number; endMs: number; detail?: string }
+export interface EventRow { host: string; op: string; vmUuid: string; domId?: string; device?: string; vdi?: string; mode?: 'RW' | 'RO'; migrationId?: string; startMs: number; endMs: number; detail?: string; phase?: string }
 
 export class SimPool implements Toolstack, Inventory {
   private constructor(readonly db: Db, readonly file: string) {}
@@ -90,14 +90,18 @@ export class SimPool implements Toolstack, Inventory {
     insertFault(this.db, faultSchema.parse(fault));
   }
 
-  clearFaults(): void {
-    clearFaults(this.db);
+  clearFaults(vm?: string): void {
+    clearFaults(this.db, vm);
+  }
+
+  faultFirings(vm: string): number {
+    return faultFirings(this.db, vm);
   }
 
   appendEvent(e: EventRow): void {
     this.db
-      .prepare('INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)')
-      .run(e.host, e.op, e.vmUuid, e.domId ?? null, e.device ?? null, e.vdi ?? null, e.mode ?? null, e.migrationId ?? null, e.startMs, e.endMs, e.detail ?? null);
+      .prepare('INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail, phase) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)')
+      .run(e.host, e.op, e.vmUuid, e.domId ?? null, e.device ?? null, e.vdi ?? null, e.mode ?? null, e.migrationId ?? null, e.startMs, e.endMs, e.detail ?? null, e.phase ?? null);
   }
 
   events(migrationId?: string): SimEvent[] {
@@ -105,7 +109,7 @@ export class SimPool implements Toolstack, Inventory {
       ? this.db.prepare('SELECT * FROM events ORDER BY seq').all()
       : this.db.prepare('SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
     return (rows as Record<string, unknown>[]).map((r) =>
-      simEventSchema.parse({ seq: r.seq, host: r.host, op: r.op, vmUuid: r.vm_uuid, domId: r.dom_id, device: r.device, vdi: r.vdi, mode: r.mode, migrationId: r.migration_id, startMs: r.start_ms, endMs: r.end_ms, detail: r.detail }),
+      simEventSchema.parse({ seq: r.seq, host: r.host, op: r.op, vmUuid: r.vm_uuid, domId: r.dom_id, device: r.device, vdi: r.vdi, mode: r.mode, migrationId: r.migration_id, startMs: r.start_ms, endMs: r.end_ms, detail: r.detail, phase: r.phase }),
     );
   }
 

@@ -6,6 +6,8 @@ import { hostTaskQueue } from '../domain/ids';
 import type { Toolstack } from '../domain/toolstack';
 import { SimPool } from '../sim/sim-pool';
 import { loadConfig } from './config';
+import { READY_LINE } from './supervisor';
+import { connectionFailure, nativeConnectionOptions } from './connection';
 
 export interface HostWorkerOptions {
   connection: NativeConnection;
@@ -33,9 +35,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const sim = SimPool.open(config.stateFile);
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
-  const connection = await NativeConnection.connect({ address: config.address });
+  const options = nativeConnectionOptions(config); // TLS and API key from the environment only
+  const connection = await NativeConnection.connect(options).catch((err: unknown) => {
+    throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);
+  });
   const worker = await createHostWorker({ connection, namespace: config.namespace, toolstack: sim, host });
-  await worker.run();
+  const running = worker.run();
+  console.log(`${READY_LINE}: ${host}`);
+  await running;
   await connection.close();
   sim.close();
 }

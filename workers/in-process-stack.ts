@@ -10,12 +10,16 @@ import { poolSchema, type Pool, type PoolInput } from '../domain/pool';
 import type { MigrationRequest, MigrationResult } from '../domain/request';
 import { SimPool } from '../sim/sim-pool';
 import { createHostWorker } from './host';
+import { withoutCredentials } from './config';
+import { SupervisedHost } from './supervisor';
 import { createOrchestratorWorker } from './orchestrator';
 
 export interface LocalStack {
   sim: SimPool;
   client: Client;
   stateFile: string;
+  /** The supervised host processes, when `hostProcesses` was asked for. */
+  hosts: Map<string, SupervisedHost>;
   migrate(req: Partial<MigrationRequest> & { vm: string; to: string }): Promise<MigrationResult>;
   start(req: Partial<MigrationRequest> & { vm: string; to: string }): Promise<MigrationHandle>;
   stop(): Promise<void>;
@@ -32,6 +36,8 @@ export interface StackTarget {
   address: string;
   /** A prebuilt workflow bundle; bundled on the fly when absent. */
   workflowBundlePath?: string;
+  /** Run host workers as supervised child processes (they can then crash and be killed). */
+  hostProcesses?: boolean;
 }
 
 export async function startStack(input: PoolInput, target: StackTarget): Promise<LocalStack> {
@@ -44,19 +50,26 @@ export async function startStack(input: PoolInput, target: StackTarget): Promise
   const native = await NativeConnection.connect({ address });
   const workers: Worker[] = [
     await createOrchestratorWorker({ connection: native, namespace: 'default', inventory: sim, ...(target.workflowBundlePath ? { workflowBundle: { codePath: target.workflowBundlePath } } : {}) }),
-    ...(await Promise.all(pool.hosts.map((h) => createHostWorker({ connection: native, namespace: 'default', toolstack: SimPool.open(stateFile), host: h.name })))),
   ];
+  const hosts = new Map<string, SupervisedHost>();
+  if (target.hostProcesses) {
+    const env = { ...withoutCredentials(process.env), TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', LIVESHIFT_STATE: stateFile };
+    for (const h of pool.hosts) hosts.set(h.name, new SupervisedHost(h.name, env, () => undefined));
+    await Promise.all([...hosts.values()].map((h) => h.ready()));
+  } else {
+    workers.push(...(await Promise.all(pool.hosts.map((h) => createHostWorker({ connection: native, namespace: 'default', toolstack: SimPool.open(stateFile), host: h.name })))));
+  }
   const running = workers.map((w) => w.run());
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const full = (r: Partial<MigrationRequest> & { vm: string; to: string }): MigrationRequest => ({ plan: 'early-attach', ...r });
   return {
-    sim, client, stateFile,
+    sim, client, stateFile, hosts,
     migrate: (r) => migrate(client, sim.snapshot(), full(r)),
     start: (r) => startMigration(client, sim.snapshot(), full(r)),
     async stop() {
       for (const w of workers) w.shutdown();
-      await Promise.all(running);
+      await Promise.all([...running, ...[...hosts.values()].map((h) => h.stop())]);
       await connection.close();
       await native.close();
       sim.close();

@@ -5,7 +5,7 @@ import { coveredMs, downtimeWindow, measure } from '../../domain/measure';
 
 let seq = 0;
 const ev = (op: string, startMs: number, endMs: number, host = 'host-b', device: string | null = null): SimEvent => ({
-  seq: ++seq, host, op, vmUuid: 'u', domId: 'u', device, vdi: device, mode: device ? 'RW' : null, migrationId: 'mig-1', startMs, endMs, detail: null,
+  seq: ++seq, host, op, vmUuid: 'u', domId: 'u', device, vdi: device, mode: device ? 'RW' : null, migrationId: 'mig-1', startMs, endMs, detail: null, phase: null,
 });
 
 // Origin 1000; downtime from the suspend's end (1100) to the destination unpause's end (1200).

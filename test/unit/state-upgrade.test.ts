@@ -14,6 +14,9 @@ afterEach(closeSims);
 const V1_FAULTS = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE faults (id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
     effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, host TEXT NOT NULL, op TEXT NOT NULL, vm_uuid TEXT NOT NULL,
+    dom_id TEXT, device TEXT, vdi TEXT, mode TEXT, migration_id TEXT, start_ms REAL NOT NULL, end_ms REAL NOT NULL, detail TEXT);
+  INSERT INTO events (host, op, vm_uuid, start_ms, end_ms) VALUES ('host-a', 'VM_unpause', 'u', 1, 2);
   INSERT INTO meta VALUES ('schema_version', '1');
   INSERT INTO faults (atom, effect, times) VALUES ('VBD_attach', 'fail', 1);`;
 
@@ -30,6 +33,7 @@ describe('state file versions', () => {
     const db = openDb(fileWith(V1_FAULTS));
     expect(db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(String(SCHEMA_VERSION));
     expect(db.prepare('SELECT atom, effect, times, at FROM faults').all()).toEqual([{ atom: 'VBD_attach', effect: 'fail', times: 1, at: 'before' }]);
+    expect(db.prepare('SELECT op, phase FROM events').all()).toEqual([{ op: 'VM_unpause', phase: null }]);
     db.close();
   });
 
