@@ -1,6 +1,6 @@
 // liveMigrateVm: validate → snapshot → plan → interpret → measure (DESIGN §2–4).
 import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PoolActivities } from '../activities/pool';
 import type { AtomCall, Plan } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
@@ -10,6 +10,7 @@ import { planRollback } from '../domain/rollback';
 import { zodMessage } from '../domain/zod-message';
 import { abortedFailure, Interpreter } from './interpreter';
 import { MigrationState } from './migration-state';
+import { PATCHES } from './patches';
 
 const pool = proxyActivities<PoolActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
 
@@ -79,6 +80,12 @@ async function rollBack(m: MigrationPlan, state: MigrationState, attempted: Atom
   const undo = new Interpreter(timeScale, { beforeAtom: () => state.enter('rollback'), afterAtom: (c, o) => state.record(c, o) });
   try {
     await CancellationScope.nonCancellable(() => undo.run(planRollback(m, attempted)));
+    // The record must say truthfully where the VM is: a rollback only counts once the hosts
+    // confirm the VM runs on the source alone. (Added after histories were recorded: patched.)
+    if (patched(PATCHES.verifyRollback)) {
+      const hosts = await pool.vmRunningOn(m.vmUuid);
+      if (hosts.length !== 1 || hosts[0] !== m.from) return { outcome: 'failed', reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}` };
+    }
     return { outcome: 'rolled-back', reason };
   } catch (err) {
     return { outcome: 'failed', reason: `${reason}; rollback failed: ${describeFailure(err)}` };
