@@ -1,8 +1,9 @@
 // Records workflow histories for the replay test (test/histories/). Run after a deliberate
-// workflow change that is guarded by patched(), to add histories of the new code:
-//   npm run histories:record
+// workflow change that is guarded by patched(), to add histories of the new code next to the old
+// ones (which must keep replaying):
+//   npm run histories:record -- <tag>      writes test/histories/<name>.<tag>.json
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTemporalCli, startDevServer } from '../cli/temporal-server';
 import type { MigrationHandle } from '../cli/migration-client';
@@ -10,6 +11,7 @@ import { e2ePool } from '../test/helpers/pools';
 import { startStack } from '../workers/in-process-stack';
 
 const OUT = join(__dirname, '..', 'test', 'histories');
+const TAG = process.argv[2];
 
 /** Saved as the Temporal CLI and Web UI export it (proto JSON), which the replayer reads. */
 function exportHistory(address: string, workflowId: string, runId: string): string {
@@ -19,7 +21,9 @@ function exportHistory(address: string, workflowId: string, runId: string): stri
 async function save(address: string, name: string, handle: MigrationHandle): Promise<void> {
   const result = await handle.result();
   const { runId } = await handle.describe();
-  writeFileSync(join(OUT, `${name}.json`), exportHistory(address, handle.workflowId, runId));
+  const file = join(OUT, TAG ? `${name}.${TAG}.json` : `${name}.json`);
+  if (existsSync(file)) throw new Error(`${file} exists: recorded histories are never overwritten; pass a new tag`);
+  writeFileSync(file, exportHistory(address, handle.workflowId, runId));
   console.log(`${name}: ${result.outcome}, downtime ${result.downtimeMs} ms`);
 }
 

@@ -54,6 +54,8 @@ const envSchema = z
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     LIVESHIFT_STATE: z.string().min(1).default(DEFAULT_STATE_FILE),
+    /** How much the Temporal runtime of a worker process logs (activity failures are WARN). */
+    LIVESHIFT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
     /** Client certificate and private key files (PEM) for mTLS: both or neither. */
     TEMPORAL_TLS_CERT: optional,
     TEMPORAL_TLS_KEY: optional,
@@ -84,6 +86,7 @@ const envSchema = z
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       stateFile: e.LIVESHIFT_STATE,
+      logLevel: e.LIVESHIFT_LOG_LEVEL,
       /** false: plaintext. Otherwise TLS, with mTLS when `clientCert` is set. Files are read at connect time. */
       tls: tlsWanted ? { clientCert, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME } : (false as const),
       apiKey: e.TEMPORAL_API_KEY,

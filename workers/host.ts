@@ -31,8 +31,8 @@ export function createHostWorker(o: HostWorkerOptions): Promise<Worker> {
 async function main(): Promise<void> {
   const host = process.argv[2];
   if (!host) throw new Error('usage: workers/host.ts <host-name>');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const sim = SimPool.open(config.stateFile);
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
   const options = nativeConnectionOptions(config); // TLS and API key from the environment only

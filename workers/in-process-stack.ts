@@ -53,7 +53,7 @@ export async function startStack(input: PoolInput, target: StackTarget): Promise
   ];
   const hosts = new Map<string, SupervisedHost>();
   if (target.hostProcesses) {
-    const env = { ...withoutCredentials(process.env), TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', LIVESHIFT_STATE: stateFile };
+    const env = { ...withoutCredentials(process.env), TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', LIVESHIFT_STATE: stateFile, LIVESHIFT_LOG_LEVEL: 'ERROR' };
     for (const h of pool.hosts) hosts.set(h.name, new SupervisedHost(h.name, env, () => undefined));
     await Promise.all([...hosts.values()].map((h) => h.ready()));
   } else {
