@@ -32,6 +32,19 @@ export const ATOM_TIMEOUTS: Record<AtomName, AtomTimeouts> = {
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 
+/**
+ * How long an atom may wait for its host to pick it up: a host whose worker is gone fails the atom
+ * within this (not retried), then the rollback rules apply. A crashed worker is restarted well
+ * within it. Cleanup has none: after the unpause the only way is forward, so it waits for the host.
+ */
+export const PHASE_SCHEDULE_TO_START_MS: Record<Phase, number | undefined> = {
+  prepare: 10_000,
+  precopy: 10_000,
+  downtime: 5_000,
+  rollback: 10_000,
+  cleanup: undefined,
+};
+
 /** Inside downtime every retry is paid in downtime: few, fast. Cleanup only goes forward (no attempt limit). */
 export const PHASE_RETRY: Record<Phase, RetryPolicy> = {
   prepare: { initialInterval: 200, backoffCoefficient: 2, maximumInterval: 2_000, maximumAttempts: 4, nonRetryableErrorTypes },
@@ -44,7 +57,9 @@ export const PHASE_RETRY: Record<Phase, RetryPolicy> = {
 export function atomOptions(atom: AtomName, phase: Phase, timeScale: number): ActivityOptions {
   const t = ATOM_TIMEOUTS[atom];
   const stretch = Math.max(1, timeScale);
+  const toStart = PHASE_SCHEDULE_TO_START_MS[phase];
   return {
+    ...(toStart !== undefined ? { scheduleToStartTimeout: toStart * stretch } : {}),
     startToCloseTimeout: t.startToCloseMs * stretch,
     scheduleToCloseTimeout: t.scheduleToCloseMs * stretch,
     ...(t.heartbeatMs !== undefined ? { heartbeatTimeout: t.heartbeatMs } : {}),

@@ -6,7 +6,7 @@ import type { AtomCall, Plan } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
 import { planMigration, type MigrationPlan } from '../domain/planner';
 import { migrationRequestSchema, validateRequest, type MigrationRequest, type MigrationResult, type Outcome } from '../domain/request';
-import { planRollback } from '../domain/rollback';
+import { rollbackStages } from '../domain/rollback';
 import { zodMessage } from '../domain/zod-message';
 import { abortedFailure, Interpreter } from './interpreter';
 import { MigrationState } from './migration-state';
@@ -78,18 +78,22 @@ async function goForward(interpreter: Interpreter, cleanup: Plan | undefined, re
 
 async function rollBack(m: MigrationPlan, state: MigrationState, attempted: AtomCall[], timeScale: number, reason: string): Promise<Ending> {
   const undo = new Interpreter(timeScale, { beforeAtom: () => state.enter('rollback'), afterAtom: (c, o) => state.record(c, o) });
+  const { restore, cleanDestination } = rollbackStages(m, attempted);
   try {
-    await CancellationScope.nonCancellable(() => undo.run(planRollback(m, attempted)));
-    // The record must say truthfully where the VM is: a rollback only counts once the hosts
-    // confirm the VM runs on the source alone. (Added after histories were recorded: patched.)
-    if (patched(PATCHES.verifyRollback)) {
-      const hosts = await pool.vmRunningOn(m.vmUuid);
-      if (hosts.length !== 1 || hosts[0] !== m.from) return { outcome: 'failed', reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}` };
-    }
-    return { outcome: 'rolled-back', reason };
+    await CancellationScope.nonCancellable(() => undo.run(restore));
   } catch (err) {
-    return { outcome: 'failed', reason: `${reason}; rollback failed: ${describeFailure(err)}` };
+    return { outcome: 'failed', reason: `${reason}; rollback could not restore the VM on ${m.from}: ${describeFailure(err)}` };
   }
+  // The VM runs on the source again; a destination that cannot be cleaned (a dead host) does not
+  // undo that, but the record says what was left behind.
+  const leftover = await CancellationScope.nonCancellable(() => undo.run(cleanDestination)).then(() => undefined, (err: unknown) => describeFailure(err));
+  // The record must say truthfully where the VM is: a rollback only counts once the hosts
+  // confirm the VM runs on the source alone. (Added after histories were recorded: patched.)
+  if (patched(PATCHES.verifyRollback)) {
+    const hosts = await pool.vmRunningOn(m.vmUuid);
+    if (hosts.length !== 1 || hosts[0] !== m.from) return { outcome: 'failed', reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}` };
+  }
+  return { outcome: 'rolled-back', reason: leftover === undefined ? reason : `${reason}; destination cleanup incomplete: ${leftover}` };
 }
 
 function describeFailure(err: unknown): string {
