@@ -22,9 +22,9 @@ export interface CellResult {
   error?: string;
 }
 
-/** The pause the VM really suffered, from the hosts' events: suspend end to the next unpause end. */
-function realPauseMs(stack: LocalStack, r: MigrationResult): number {
-  const events = stack.sim.events().filter((e) => e.vmUuid === r.vmUuid && e.detail !== 'noop');
+/** The pause the VM really suffered, from the hosts' events since `afterSeq`: suspend end to the next unpause end. */
+function realPauseMs(stack: LocalStack, r: MigrationResult, afterSeq: number): number {
+  const events = stack.sim.events().filter((e) => e.seq > afterSeq && e.vmUuid === r.vmUuid && e.detail !== 'noop');
   const suspend = events.filter((e) => e.op === 'VM_suspend').at(-1);
   const resume = suspend && events.find((e) => e.op === 'VM_unpause' && e.seq > suspend.seq);
   return suspend && resume ? resume.endMs - suspend.endMs : 0;
@@ -51,6 +51,7 @@ export async function runCell(stack: LocalStack, vm: string, cell: Cell): Promis
     times: fault.effect === 'fail' && !forward ? 20 : fault.effect === 'fail' ? 3 : 1,
   });
   let abort: CellResult['abort'] = null;
+  const afterSeq = stack.sim.events().at(-1)?.seq ?? 0;
   try {
     const handle = await stack.start({ vm, to, plan: cell.plan });
     if (cell.kind === 'abort') {
@@ -65,7 +66,7 @@ export async function runCell(stack: LocalStack, vm: string, cell: Cell): Promis
       violations: audit(stack.sim.events()).length,
       leaked: stack.sim.attachments(r.vmUuid).filter((a) => a.host !== runsOn[0]).map((a) => `${a.device}@${a.host}`),
       runsOn, expectedHost,
-      pauseMatches: Math.abs(realPauseMs(stack, r) - r.downtimeMs) < 1,
+      pauseMatches: Math.abs(realPauseMs(stack, r, afterSeq) - r.downtimeMs) < 1,
       faultFired: stack.sim.faultFirings(vm) > 0,
     };
   } catch (err) {

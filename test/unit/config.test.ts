@@ -48,14 +48,14 @@ const expectOneLineWithoutSecrets = (err: Error) => {
 
 describe('loadConfig', () => {
   it('defaults to a plaintext local server with no credential', () => {
-    expect(loadConfig({})).toEqual({ address: 'localhost:7233', namespace: 'default', stateFile: DEFAULT_STATE_FILE, tls: false, apiKey: undefined });
+    expect(loadConfig({})).toEqual({ address: 'localhost:7233', namespace: 'default', stateFile: DEFAULT_STATE_FILE, logLevel: 'WARN', tls: false, apiKey: undefined });
     expect(clientConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233', tls: false });
     expect(nativeConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233', tls: false });
   });
 
   it('reads address, namespace and state file, and treats empty variables as unset', () => {
     const cfg = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod', LIVESHIFT_STATE: '/var/lib/pool.db', TEMPORAL_TLS_CA: '', TEMPORAL_API_KEY: '', TEMPORAL_TLS: ' ' });
-    expect(cfg).toEqual({ address: 'temporal.example:7233', namespace: 'prod', stateFile: '/var/lib/pool.db', tls: false, apiKey: undefined });
+    expect(cfg).toEqual({ address: 'temporal.example:7233', namespace: 'prod', stateFile: '/var/lib/pool.db', logLevel: 'WARN', tls: false, apiKey: undefined });
   });
 
   it.each([
