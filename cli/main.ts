@@ -16,7 +16,8 @@ const program = new Command('liveshift')
   .option('--address <host:port>', 'Temporal frontend (overrides TEMPORAL_ADDRESS)')
   .option('--namespace <name>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE)')
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Bad input is one line on stderr: commander's errors too (its "(Did you mean ...?)" hint joins the line).
+  .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`liveshift: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });
 
 // Global flags override the environment before any command reads it (workers/config.ts). There is
 // deliberately no flag for a credential: flags end up in shell history and `ps`.

@@ -1,7 +1,8 @@
 // `status`, `abort`, `list`: looking at and steering migrations through Temporal.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { MigrationResult } from '../../domain/request';
-import { abortUpdate, LIVE_MIGRATE_WORKFLOW, progressQuery, searchAttributes as SA } from '../../workflows/definitions';
+import { zodMessage } from '../../domain/zod-message';
+import { abortArgsSchema, abortUpdate, LIVE_MIGRATE_WORKFLOW, progressQuery, searchAttributes as SA } from '../../workflows/definitions';
 import { connectClient } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { summary, table } from '../format';
@@ -25,9 +26,12 @@ export async function statusCommand(workflowId: string, o: { json?: boolean }): 
 }
 
 export async function abortCommand(workflowId: string, o: { reason: string }): Promise<number> {
+  // Checked here with the validator's own schema: bad arguments are bad input (exit 2), not a refusal.
+  const args = abortArgsSchema.safeParse({ reason: o.reason });
+  if (!args.success) throw new UsageError(`invalid abort arguments: ${zodMessage(args.error)}`);
   const client = await connectClient();
   try {
-    const accepted = await client.workflow.getHandle(workflowId).executeUpdate(abortUpdate, { args: [{ reason: o.reason }] });
+    const accepted = await client.workflow.getHandle(workflowId).executeUpdate(abortUpdate, { args: [args.data] });
     console.log(`abort accepted in phase ${accepted.phase}: the migration rolls back`);
     return EXIT.ok;
   } catch (err) {
