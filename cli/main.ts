@@ -15,6 +15,7 @@ const program = new Command('liveshift')
     'TLS and credentials from the environment only: TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS, TEMPORAL_API_KEY.')
   .option('--address <host:port>', 'Temporal frontend (overrides TEMPORAL_ADDRESS)')
   .option('--namespace <name>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE)')
+  .addHelpText('after', '\nExit codes: 0 ok, 1 the operation failed (rolled back, refused) or violations found, 2 bad input (one line on stderr, nothing changed).')
   .exitOverride()
   // Bad input is one line on stderr: commander's errors too (its "(Did you mean ...?)" hint joins the line).
   .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`liveshift: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });

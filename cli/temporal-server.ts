@@ -75,7 +75,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const uiPort = opts.uiPort ?? port + 1000;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributeFlags()];
   args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  // WAL with NORMAL sync: durable across process crashes and restarts, without an fsync per
+  // history write on the migration's hot path.
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
