@@ -23,7 +23,9 @@ export interface Stack {
 }
 
 export async function startStack(pool: Pool, o: StackOptions): Promise<Stack> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // This process decides when to stop (Ctrl-C stops the server and host workers too), so the
+  // runtime must not shut the worker down on signals behind its back.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   o.log(`liveshift: starting Temporal (state ${o.temporalDbFile}) ...`);
   const server: DevServer = await startDevServer({ port: o.port, uiPort: o.uiPort, dbFile: o.temporalDbFile, ui: true, log: o.log });
   // The embedded server is local and plaintext, in namespace `default`: no credentials apply.
@@ -41,9 +43,12 @@ export async function startStack(pool: Pool, o: StackOptions): Promise<Stack> {
     address: server.address,
     uiUrl: server.uiUrl,
     async stop() {
-      worker.shutdown();
+      // First tell the supervisors: a Ctrl-C reaches the host workers too, and they must not be
+      // restarted while everything stops.
+      const hostsStopped = Promise.all(hosts.map((h) => h.stop()));
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      await Promise.all(hosts.map((h) => h.stop()));
+      await hostsStopped;
       await connection.close();
       inventory.close();
       await server.stop();

@@ -24,6 +24,7 @@ export class SupervisedHost {
   private spawn(): void {
     const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), HOST_WORKER, this.host], { env: this.env, stdio: ['ignore', 'pipe', 'inherit'] });
     this.child = child;
+    this.log(`liveshift: host worker ${this.host} started (pid ${child.pid})`);
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes(READY_LINE)) this.readyWaiters.splice(0).forEach((w) => w());
     });

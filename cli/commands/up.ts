@@ -1,10 +1,11 @@
 // `liveshift up` and `liveshift demo`'s shared start: the pool state, then the embedded stack.
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import type { Pool } from '../../domain/pool';
 import { SimPool } from '../../sim/sim-pool';
 import { loadPoolFile } from '../../sim/pool-file';
 import { config } from '../context';
-import { EXIT } from '../errors';
+import { EXIT, UsageError } from '../errors';
 import { startStack, type Stack } from '../stack';
 
 export interface UpOptions { pool: string; port: string; uiPort: string; fresh?: boolean }
@@ -12,7 +13,16 @@ export interface UpOptions { pool: string; port: string; uiPort: string; fresh?:
 const log = (line: string) => console.error(line);
 
 /** Opens (or initialises from the pool file) the state and starts server, UI and workers. */
+const portSchema = z.coerce.number().int().min(1).max(65535);
+
+function port(value: string, flag: string): number {
+  const parsed = portSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(`${flag} ${value}: a port number from 1 to 65535`);
+  return parsed.data;
+}
+
 export async function bringUp(o: UpOptions, fresh: boolean): Promise<{ stack: Stack; sim: SimPool; pool: Pool }> {
+  const ports = { port: port(o.port, '--port'), uiPort: port(o.uiPort, '--ui-port') };
   const pool = loadPoolFile(o.pool);
   const cfg = config();
   const sim = SimPool.open(cfg.stateFile);
@@ -21,7 +31,7 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<{ stack: St
     log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
   } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
   const stack = await startStack(pool, {
-    stateFile: cfg.stateFile, temporalDbFile: join(dirname(cfg.stateFile), 'temporal.db'), port: Number(o.port), uiPort: Number(o.uiPort), log,
+    stateFile: cfg.stateFile, temporalDbFile: join(dirname(cfg.stateFile), 'temporal.db'), ...ports, log,
   });
   return { stack, sim, pool };
 }
