@@ -14,13 +14,19 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startDevServer({ ui: false, log: (l) => console.error(l) });
-  const dir = resolve('.liveshift', 'test');
-  mkdirSync(dir, { recursive: true });
-  const { code } = await bundleWorkflowCode({ workflowsPath: resolve('workflows', 'index.ts'), logger: quietLogger });
-  const bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
-  project.provide('temporalAddress', server.address);
-  project.provide('workflowBundlePath', bundlePath);
+  try {
+    const dir = resolve('.liveshift', 'test');
+    mkdirSync(dir, { recursive: true });
+    const { code } = await bundleWorkflowCode({ workflowsPath: resolve('workflows', 'index.ts'), logger: quietLogger });
+    const bundlePath = join(dir, 'workflow-bundle.js');
+    writeFileSync(bundlePath, code);
+    project.provide('temporalAddress', server.address);
+    project.provide('workflowBundlePath', bundlePath);
+  } catch (err) {
+    // Never leave a server behind when the setup fails half way.
+    await server.stop();
+    throw err;
+  }
   return () => server.stop();
 }
 
