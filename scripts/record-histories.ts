@@ -10,7 +10,8 @@ import type { MigrationHandle } from '../cli/migration-client';
 import { e2ePool } from '../test/helpers/pools';
 import { startStack } from '../workers/in-process-stack';
 
-const OUT = join(__dirname, '..', 'test', 'histories');
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, 'test', 'histories');
 const TAG = process.argv[2];
 
 /** Saved as the Temporal CLI and Web UI export it (proto JSON), which the replayer reads. */
@@ -23,7 +24,8 @@ async function save(address: string, name: string, handle: MigrationHandle): Pro
   const { runId } = await handle.describe();
   const file = join(OUT, TAG ? `${name}.${TAG}.json` : `${name}.json`);
   if (existsSync(file)) throw new Error(`${file} exists: recorded histories are never overwritten; pass a new tag`);
-  writeFileSync(file, exportHistory(address, handle.workflowId, runId));
+  // Stack traces in failures name this checkout's absolute paths: keep them repo-relative.
+  writeFileSync(file, exportHistory(address, handle.workflowId, runId).split(`${ROOT}/`).join(''));
   console.log(`${name}: ${result.outcome}, downtime ${result.downtimeMs} ms`);
 }
 
