@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDevServer } from '../cli/temporal-server';
 import { ms, table } from '../cli/format';
-import { coveredMs } from '../domain/measure';
+import { attachOnDowntimePath } from '../domain/measure';
 import type { MigrationResult, PlanKind } from '../domain/request';
 import { loadPoolFile } from '../sim/pool-file';
 import { startStack } from '../workers/in-process-stack';
@@ -14,14 +14,6 @@ import { startStack } from '../workers/in-process-stack';
 const { values } = parseArgs({ options: { pool: { type: 'string', default: 'examples/pool.yaml' }, rounds: { type: 'string', default: '3' } } });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-/** Time inside downtime during which some VBD_attach ran: what a plan puts on the critical path. */
-function attachOnPath(r: MigrationResult): number {
-  const suspend = r.atoms.find((a) => a.atom === 'VM_suspend');
-  const unpause = r.atoms.find((a) => a.atom === 'VM_unpause' && a.host === r.to);
-  if (!suspend || !unpause) return 0;
-  return coveredMs(r.atoms.filter((a) => a.atom === 'VBD_attach' && a.inDowntime), suspend.endMs, unpause.endMs);
-}
 
 async function main(): Promise<void> {
   const pool = loadPoolFile(values.pool);
@@ -51,7 +43,7 @@ function report(vms: string[], results: MigrationResult[], rounds: number): void
   const rows = vms.map((vm) => {
     const [e, l] = [of(vm, 'early-attach'), of(vm, 'legacy')];
     const saved = median(l.map((r) => r.downtimeMs)) - median(e.map((r) => r.downtimeMs));
-    const expected = median(l.map(attachOnPath)) - median(e.map(attachOnPath));
+    const expected = median(l.map(attachOnDowntimePath)) - median(e.map(attachOnDowntimePath));
     return { vm, legacyMs: median(l.map((r) => r.downtimeMs)), earlyMs: median(e.map((r) => r.downtimeMs)), savedMs: saved, expectedMs: expected, idleEarlyMs: median(e.map((r) => r.idleInDowntimeMs)), idleLegacyMs: median(l.map((r) => r.idleInDowntimeMs)) };
   });
   console.log(`downtime per VM, median of ${rounds} rounds (ms, measured by the simulated hosts)\n`);

@@ -2,7 +2,7 @@
 // from the orchestrator's clock.
 import { atomNameSchema, phaseSchema } from './atoms';
 import type { SimEvent } from './events';
-import type { AtomTiming } from './request';
+import type { AtomTiming, MigrationResult } from './request';
 
 export interface Measurement {
   downtimeMs: number;
@@ -57,4 +57,15 @@ export function measure(events: readonly SimEvent[], originMs: number): Measurem
   const idle = window ? downtimeMs - coveredMs(atomEvents, window.startMs, window.endMs) : 0;
   const lastEnd = Math.max(originMs, ...atomEvents.map((e) => e.endMs));
   return { downtimeMs: round(downtimeMs), idleInDowntimeMs: round(idle), totalMs: round(lastEnd - originMs), atoms, window };
+}
+
+/**
+ * Time inside a result's downtime window during which at least one VBD_attach ran: what a plan
+ * puts on the downtime critical path by attaching there (DESIGN §8, "downtime saved").
+ */
+export function attachOnDowntimePath(r: Pick<MigrationResult, 'atoms'>): number {
+  const suspend = r.atoms.find((a) => a.atom === 'VM_suspend');
+  const unpause = suspend && r.atoms.find((a) => a.atom === 'VM_unpause' && a.endMs >= suspend.endMs);
+  if (!suspend || !unpause) return 0;
+  return coveredMs(r.atoms.filter((a) => a.atom === 'VBD_attach' && a.inDowntime), suspend.endMs, unpause.endMs);
 }

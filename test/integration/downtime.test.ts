@@ -6,7 +6,7 @@ import { audit } from '../../sim/audit';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
 import type { LocalStack } from '../../workers/in-process-stack';
-import { attachOnDowntimePath } from '../helpers/timeline';
+import { attachOnDowntimePath } from '../../domain/measure';
 
 describe('downtime saved by early attach', () => {
   let stack: LocalStack;

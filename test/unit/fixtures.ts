@@ -9,35 +9,14 @@ import { planMigration, type MigrationPlan } from '../../domain/planner';
 import { poolSchema, type Pool, type PoolInput } from '../../domain/pool';
 import type { PlanKind } from '../../domain/request';
 import { SimPool } from '../../sim/sim-pool';
+import { e2ePool } from '../helpers/pools';
 
 export const EXAMPLE_POOL = join(__dirname, '..', '..', 'examples', 'pool.yaml');
 
+/** The e2e pool's hosts and storage, tiny latencies, and one VM with a RW SMAPIv3 and a RO SMAPIv1 disk. */
 export function smallPoolInput(overrides: Partial<PoolInput> = {}): PoolInput {
-  return {
-    name: 'unit',
-    timeScale: 0.001,
-    hosts: [{ name: 'host-a' }, { name: 'host-b' }],
-    sms: [
-      { type: 'zfs-vol', requiredApiVersion: '3.0' },
-      { type: 'nfs', requiredApiVersion: '1.0' },
-    ],
-    srs: [
-      { name: 'v3', type: 'zfs-vol', shared: true },
-      { name: 'v1', type: 'nfs', shared: true },
-    ],
-    vms: [
-      {
-        name: 'vm-1',
-        residentOn: 'host-a',
-        memoryMiB: 256,
-        vbds: [
-          { device: 'xvda', sr: 'v3', mode: 'RW' },
-          { device: 'xvdb', sr: 'v1', mode: 'RO' },
-        ],
-      },
-    ],
-    ...overrides,
-  };
+  const vm = { name: 'vm-1', residentOn: 'host-a', memoryMiB: 256, vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' as const }, { device: 'xvdb', sr: 'v1', mode: 'RO' as const }] };
+  return e2ePool('unit', { timeScale: 0.001, vms: [vm], ...overrides });
 }
 
 export const smallPool = (overrides: Partial<PoolInput> = {}): Pool => poolSchema.parse(smallPoolInput(overrides));
