@@ -31,8 +31,15 @@ export default tseslint.config(
             { name: '@temporalio/activity', message: 'Workflows import activity types only.' },
           ],
           patterns: [
-            { group: ['**/sim/**', '**/cli/**', '**/workers/**'], message: 'Workflow-sandbox code must not import I/O layers.' },
-            { group: ['**/activities/**'], message: 'Workflows import activity types only (use `import type`).', allowTypeImports: true },
+            {
+              group: ['**/sim/**', '**/cli/**', '**/workers/**'],
+              message: 'Workflow-sandbox code must not import I/O layers.',
+            },
+            {
+              group: ['**/activities/**'],
+              message: 'Workflows import activity types only (use `import type`).',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

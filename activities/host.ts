@@ -12,14 +12,27 @@ export type HostActivity = (call: unknown) => Promise<AtomResult>;
 export type HostActivities = Record<AtomName, HostActivity>;
 
 export function createHostActivities(toolstack: Toolstack, host: string): HostActivities {
-  const run = (atom: AtomName): HostActivity => async (raw) => {
-    const parsed = atomCallSchema.safeParse(raw);
-    if (!parsed.success) throw ApplicationFailure.create({ type: FailureType.BadRequest, nonRetryable: true, message: `${atom}: ${zodMessage(parsed.error)}` });
-    const call = parsed.data;
-    if (call.atom !== atom || call.host !== host)
-      throw ApplicationFailure.create({ type: FailureType.BadRequest, nonRetryable: true, message: `${call.atom} for ${call.host} was routed to ${atom} on ${host}` });
-    const ctx = Context.current();
-    return asFailures(() => toolstack.run(call, { signal: ctx.cancellationSignal, heartbeat: () => ctx.heartbeat() }));
-  };
+  const run =
+    (atom: AtomName): HostActivity =>
+    async (raw) => {
+      const parsed = atomCallSchema.safeParse(raw);
+      if (!parsed.success)
+        throw ApplicationFailure.create({
+          type: FailureType.BadRequest,
+          nonRetryable: true,
+          message: `${atom}: ${zodMessage(parsed.error)}`,
+        });
+      const call = parsed.data;
+      if (call.atom !== atom || call.host !== host)
+        throw ApplicationFailure.create({
+          type: FailureType.BadRequest,
+          nonRetryable: true,
+          message: `${call.atom} for ${call.host} was routed to ${atom} on ${host}`,
+        });
+      const ctx = Context.current();
+      return asFailures(() =>
+        toolstack.run(call, { signal: ctx.cancellationSignal, heartbeat: () => ctx.heartbeat() }),
+      );
+    };
   return Object.fromEntries(ATOM_NAMES.map((atom) => [atom, run(atom)])) as HostActivities;
 }

@@ -5,7 +5,12 @@ import { measure, type Measurement } from '../domain/measure';
 import type { Pool } from '../domain/pool';
 import type { Inventory } from '../domain/toolstack';
 
-export interface MigrationEnd { migrationId: string; vmUuid: string; outcome: string; atMs: number }
+export interface MigrationEnd {
+  migrationId: string;
+  vmUuid: string;
+  outcome: string;
+  atMs: number;
+}
 
 export function createPoolActivities(inventory: Inventory) {
   return {
@@ -21,7 +26,15 @@ export function createPoolActivities(inventory: Inventory) {
     /** Writes the end marker the audit checks; returns what breaks invariants 2 or 4 (none, normally). */
     async endMigration(end: MigrationEnd): Promise<string[]> {
       const hosts = inventory.runningOn(end.vmUuid);
-      inventory.appendEvent({ host: hosts[0] ?? '-', op: MIGRATION_END_OP, vmUuid: end.vmUuid, migrationId: end.migrationId, startMs: end.atMs, endMs: end.atMs, detail: end.outcome });
+      inventory.appendEvent({
+        host: hosts[0] ?? '-',
+        op: MIGRATION_END_OP,
+        vmUuid: end.vmUuid,
+        migrationId: end.migrationId,
+        startMs: end.atMs,
+        endMs: end.atMs,
+        detail: end.outcome,
+      });
       const leaked = inventory.attachments(end.vmUuid).filter((a) => a.host !== hosts[0]);
       const problems = leaked.map((a) => `invariant 4: ${a.device} still attached on ${a.host}`);
       if (hosts.length !== 1) problems.unshift(`invariant 2: VM running on ${hosts.length} hosts`);

@@ -11,7 +11,9 @@ import type { MigrationResult, PlanKind } from '../domain/request';
 import { loadPoolFile } from '../sim/pool-file';
 import { startStack } from '../workers/in-process-stack';
 
-const { values } = parseArgs({ options: { pool: { type: 'string', default: 'examples/pool.yaml' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { pool: { type: 'string', default: 'examples/pool.yaml' }, rounds: { type: 'string', default: '3' } },
+});
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
@@ -25,7 +27,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++)
       for (const vm of pool.vms) {
         const away = pool.hosts.find((h) => h.name !== vm.residentOn)!.name;
-        for (const [plan, to] of [['early-attach', away], ['legacy', vm.residentOn]] as [PlanKind, string][]) {
+        for (const [plan, to] of [
+          ['early-attach', away],
+          ['legacy', vm.residentOn],
+        ] as [PlanKind, string][]) {
           const r = await stack.migrate({ vm: vm.name, to, plan });
           if (r.outcome !== 'migrated') throw new Error(`${vm.name} ${plan}: ${r.outcome} (${r.reason})`);
           results.push(r);
@@ -35,7 +40,11 @@ async function main(): Promise<void> {
     await stack.stop();
     await server.stop();
   }
-  report(pool.vms.map((v) => v.name), results, rounds);
+  report(
+    pool.vms.map((v) => v.name),
+    results,
+    rounds,
+  );
 }
 
 function report(vms: string[], results: MigrationResult[], rounds: number): void {
@@ -44,14 +53,37 @@ function report(vms: string[], results: MigrationResult[], rounds: number): void
     const [e, l] = [of(vm, 'early-attach'), of(vm, 'legacy')];
     const saved = median(l.map((r) => r.downtimeMs)) - median(e.map((r) => r.downtimeMs));
     const expected = median(l.map(attachOnDowntimePath)) - median(e.map(attachOnDowntimePath));
-    return { vm, legacyMs: median(l.map((r) => r.downtimeMs)), earlyMs: median(e.map((r) => r.downtimeMs)), savedMs: saved, expectedMs: expected, idleEarlyMs: median(e.map((r) => r.idleInDowntimeMs)), idleLegacyMs: median(l.map((r) => r.idleInDowntimeMs)) };
+    return {
+      vm,
+      legacyMs: median(l.map((r) => r.downtimeMs)),
+      earlyMs: median(e.map((r) => r.downtimeMs)),
+      savedMs: saved,
+      expectedMs: expected,
+      idleEarlyMs: median(e.map((r) => r.idleInDowntimeMs)),
+      idleLegacyMs: median(l.map((r) => r.idleInDowntimeMs)),
+    };
   });
   console.log(`downtime per VM, median of ${rounds} rounds (ms, measured by the simulated hosts)\n`);
-  console.log(table(['VM', 'legacy', 'early-attach', 'saved', 'attach on path (expected)', 'idle early', 'idle legacy'],
-    rows.map((r) => [r.vm, ms(r.legacyMs), ms(r.earlyMs), ms(r.savedMs), ms(r.expectedMs), ms(r.idleEarlyMs), ms(r.idleLegacyMs)])));
+  console.log(
+    table(
+      ['VM', 'legacy', 'early-attach', 'saved', 'attach on path (expected)', 'idle early', 'idle legacy'],
+      rows.map((r) => [
+        r.vm,
+        ms(r.legacyMs),
+        ms(r.earlyMs),
+        ms(r.savedMs),
+        ms(r.expectedMs),
+        ms(r.idleEarlyMs),
+        ms(r.idleLegacyMs),
+      ]),
+    ),
+  );
   const dir = join('.liveshift', 'bench');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'downtime.json'), `${JSON.stringify({ at: new Date().toISOString(), rounds, rows, results }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'downtime.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), rounds, rows, results }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${join(dir, 'downtime.json')}`);
 }
 

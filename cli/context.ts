@@ -12,9 +12,13 @@ export const config = (): Config => loadConfig();
 
 /** The live pool state; a missing or empty state file is bad input with a hint. */
 export function openState(cfg = config()): SimPool {
-  if (!existsSync(cfg.stateFile)) throw new UsageError(`no pool state at ${cfg.stateFile}: start the pool with \`liveshift up\` (or \`liveshift demo\`)`);
+  if (!existsSync(cfg.stateFile))
+    throw new UsageError(
+      `no pool state at ${cfg.stateFile}: start the pool with \`liveshift up\` (or \`liveshift demo\`)`,
+    );
   const sim = SimPool.open(cfg.stateFile);
-  if (!sim.initialised) throw new UsageError(`state file ${cfg.stateFile} holds no pool: start it with \`liveshift up\``);
+  if (!sim.initialised)
+    throw new UsageError(`state file ${cfg.stateFile} holds no pool: start it with \`liveshift up\``);
   return sim;
 }
 
@@ -40,6 +44,9 @@ export async function connectClient(cfg = config()): Promise<Client> {
     const connection = await Connection.connect({ ...options, connectTimeout: 3000 });
     return new Client({ connection, namespace: cfg.namespace });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${cfg.address} (${connectionFailure(err, cfg)}): is \`liveshift up\` running? (set TEMPORAL_ADDRESS or --address to use another server)`);
+    throw new Error(
+      `cannot reach Temporal at ${cfg.address} (${connectionFailure(err, cfg)}): is \`liveshift up\` running? ` +
+        '(set TEMPORAL_ADDRESS or --address to use another server)',
+    );
   }
 }

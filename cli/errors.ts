@@ -10,7 +10,9 @@ export class UsageError extends LiveshiftError {
 }
 
 /** Runs a command body; bad input becomes one line on stderr and exit code 2. */
-export function command<A extends unknown[]>(body: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+export function command<A extends unknown[]>(
+  body: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       process.exitCode = (await body(...args)) ?? EXIT.ok;

@@ -28,7 +28,10 @@ export async function startMigration(client: Client, pool: Pool, req: MigrationR
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new LiveshiftError(FailureType.BadRequest, `VM "${req.vm}" is already migrating (workflow ${workflowId}); wait for it or abort it first`);
+      throw new LiveshiftError(
+        FailureType.BadRequest,
+        `VM "${req.vm}" is already migrating (workflow ${workflowId}); wait for it or abort it first`,
+      );
     throw err;
   }
 }

@@ -27,9 +27,20 @@ export async function startStack(pool: Pool, o: StackOptions): Promise<Stack> {
   // runtime must not shut the worker down on signals behind its back.
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   o.log(`liveshift: starting Temporal (state ${o.temporalDbFile}) ...`);
-  const server: DevServer = await startDevServer({ port: o.port, uiPort: o.uiPort, dbFile: o.temporalDbFile, ui: true, log: o.log });
+  const server: DevServer = await startDevServer({
+    port: o.port,
+    uiPort: o.uiPort,
+    dbFile: o.temporalDbFile,
+    ui: true,
+    log: o.log,
+  });
   // The embedded server is local and plaintext, in namespace `default`: no credentials apply.
-  const env = { ...withoutCredentials(process.env), TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', LIVESHIFT_STATE: o.stateFile };
+  const env = {
+    ...withoutCredentials(process.env),
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: 'default',
+    LIVESHIFT_STATE: o.stateFile,
+  };
   const hosts = pool.hosts.map((h) => new SupervisedHost(h.name, env, o.log));
   const hostsReady = Promise.all(hosts.map((h) => h.ready()));
   const inventory = SimPool.open(o.stateFile);
@@ -38,7 +49,9 @@ export async function startStack(pool: Pool, o: StackOptions): Promise<Stack> {
   const worker: Worker = await createOrchestratorWorker({ connection, namespace: 'default', inventory });
   const running = worker.run();
   await hostsReady;
-  o.log(`liveshift: pool "${pool.name}" up — ${pool.hosts.length} host workers, Temporal at ${server.address}, Web UI ${server.uiUrl}`);
+  o.log(
+    `liveshift: pool "${pool.name}" up — ${pool.hosts.length} host workers, Temporal at ${server.address}, Web UI ${server.uiUrl}`,
+  );
   return {
     address: server.address,
     uiUrl: server.uiUrl,

@@ -23,7 +23,10 @@ export function findTemporalCli(): string | undefined {
     if (!existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI=${fromEnv} does not exist`);
     return fromEnv;
   }
-  const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'temporal')).find((p) => existsSync(p));
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'temporal'))
+    .find((p) => existsSync(p));
   if (onPath) return onPath;
   const cached = join(cliCacheDir(), 'temporal');
   return existsSync(cached) ? cached : undefined;
@@ -35,10 +38,17 @@ export function ensureTemporalCli(log: (line: string) => void = console.error): 
   if (found) return found;
   const dir = cliCacheDir();
   mkdirSync(dir, { recursive: true });
-  log(`liveshift: building the Temporal CLI ${TEMPORAL_CLI_VERSION} once into ${dir} (go install; a few minutes the first time)...`);
-  const built = spawnSync('go', ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], { env: { ...process.env, GOBIN: dir }, stdio: ['ignore', 'inherit', 'inherit'] });
+  log(
+    `liveshift: building the Temporal CLI ${TEMPORAL_CLI_VERSION} once into ${dir} (go install; a few minutes the first time)...`,
+  );
+  const built = spawnSync('go', ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+    env: { ...process.env, GOBIN: dir },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (built.error || built.status !== 0)
-    throw new Error(`could not build the Temporal CLI (go install ${CLI_MODULE}@${TEMPORAL_CLI_VERSION}): ${built.error?.message ?? `exit ${built.status}`}; install \`temporal\` on PATH or set TEMPORAL_CLI`);
+    throw new Error(
+      `could not build the Temporal CLI (go install ${CLI_MODULE}@${TEMPORAL_CLI_VERSION}): ${built.error?.message ?? `exit ${built.status}`}; install \`temporal\` on PATH or set TEMPORAL_CLI`,
+    );
   log('liveshift: Temporal CLI built.');
   return join(dir, 'temporal');
 }
@@ -73,11 +83,29 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const cli = ensureTemporalCli(opts.log);
   const port = opts.port ?? (await freePort());
   const uiPort = opts.uiPort ?? port + 1000;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributeFlags()];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'error',
+    ...searchAttributeFlags(),
+  ];
   args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));
   // WAL with NORMAL sync: durable across process crashes and restarts, without an fsync per
   // history write on the migration's hot path.
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  if (opts.dbFile)
+    args.push(
+      '--db-filename',
+      opts.dbFile,
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+    );
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
@@ -91,11 +119,19 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   return { address, uiUrl: opts.ui ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopChild(child) };
 }
 
-async function waitHealthy(address: string, child: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
+async function waitHealthy(
+  address: string,
+  child: ChildProcess,
+  stderr: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const wanted = Object.values(searchAttributes).map((k) => k.name);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal server exited (${child.exitCode}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `temporal server exited (${child.exitCode}): ${stderr().trim().split('\n').slice(-3).join(' | ')}`,
+      );
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
       try {

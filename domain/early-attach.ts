@@ -6,14 +6,7 @@ import { compareVersions } from './versions';
 export const EARLY_ATTACH_MIN_API = '3.0';
 
 export type EarlyAttachReason =
-  | 'empty-cd'
-  | 'host-legacy'
-  | 'policy-deny'
-  | 'policy-allow'
-  | 'smapiv3'
-  | 'sm-below-3.0'
-  | 'no-sm'
-  | 'legacy-plan';
+  'empty-cd' | 'host-legacy' | 'policy-deny' | 'policy-allow' | 'smapiv3' | 'sm-below-3.0' | 'no-sm' | 'legacy-plan';
 
 export interface EarlyAttachDecision {
   device: string;
@@ -30,12 +23,18 @@ export function canAttachEarly(pool: Pool, vbd: Vbd, destination: string): Early
   if (host?.vbdPlugUnplugLegacy)
     return no('host-legacy', `${destination} runs with vbdPlugUnplugLegacy: attach and activate are one step`);
   const srType = pool.srs.find((s) => s.name === vbd.sr)?.type ?? '';
-  if (pool.policy.denyEarlyAttach.includes(srType)) return no('policy-deny', `policy denies early attach for SR type ${srType}`);
+  if (pool.policy.denyEarlyAttach.includes(srType))
+    return no('policy-deny', `policy denies early attach for SR type ${srType}`);
   if (pool.policy.allowEarlyAttach.includes(srType))
     return { device, early: true, reason: 'policy-allow', detail: `policy allows early attach for SR type ${srType}` };
   const sm = pool.sms.find((s) => s.type === srType);
   if (!sm) return no('no-sm', `no SM record for SR type ${srType}`);
   if (compareVersions(sm.requiredApiVersion, EARLY_ATTACH_MIN_API) >= 0)
-    return { device, early: true, reason: 'smapiv3', detail: `SM ${srType} requiredApiVersion ${sm.requiredApiVersion} >= ${EARLY_ATTACH_MIN_API}` };
+    return {
+      device,
+      early: true,
+      reason: 'smapiv3',
+      detail: `SM ${srType} requiredApiVersion ${sm.requiredApiVersion} >= ${EARLY_ATTACH_MIN_API}`,
+    };
   return no('sm-below-3.0', `SM ${srType} requiredApiVersion ${sm.requiredApiVersion} < ${EARLY_ATTACH_MIN_API}`);
 }

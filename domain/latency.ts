@@ -64,7 +64,9 @@ function storageClass(pool: Pool, srType: string): 'smapiv3' | 'smapiv1' {
 
 export function storageLatencyMs(pool: Pool, srType: string, op: StorageOp): number {
   const override = pool.latencyMs[srType];
-  return (typeof override === 'object' ? override[op] : undefined) ?? STORAGE_LATENCY_MS[storageClass(pool, srType)][op];
+  return (
+    (typeof override === 'object' ? override[op] : undefined) ?? STORAGE_LATENCY_MS[storageClass(pool, srType)][op]
+  );
 }
 
 const STORAGE_OPS: Partial<Record<AtomCall['atom'], StorageOp>> = {

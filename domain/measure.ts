@@ -56,7 +56,13 @@ export function measure(events: readonly SimEvent[], originMs: number): Measurem
   const downtimeMs = window ? window.endMs - window.startMs : 0;
   const idle = window ? downtimeMs - coveredMs(atomEvents, window.startMs, window.endMs) : 0;
   const lastEnd = Math.max(originMs, ...atomEvents.map((e) => e.endMs));
-  return { downtimeMs: round(downtimeMs), idleInDowntimeMs: round(idle), totalMs: round(lastEnd - originMs), atoms, window };
+  return {
+    downtimeMs: round(downtimeMs),
+    idleInDowntimeMs: round(idle),
+    totalMs: round(lastEnd - originMs),
+    atoms,
+    window,
+  };
 }
 
 /**
@@ -67,5 +73,9 @@ export function attachOnDowntimePath(r: Pick<MigrationResult, 'atoms'>): number 
   const suspend = r.atoms.find((a) => a.atom === 'VM_suspend');
   const unpause = suspend && r.atoms.find((a) => a.atom === 'VM_unpause' && a.endMs >= suspend.endMs);
   if (!suspend || !unpause) return 0;
-  return coveredMs(r.atoms.filter((a) => a.atom === 'VBD_attach' && a.inDowntime), suspend.endMs, unpause.endMs);
+  return coveredMs(
+    r.atoms.filter((a) => a.atom === 'VBD_attach' && a.inDowntime),
+    suspend.endMs,
+    unpause.endMs,
+  );
 }

@@ -30,7 +30,8 @@ function rwThenRo<T extends { mode: 'RW' | 'RO' }>(vbds: T[]): [T[], T[]] {
 function decide(pool: Pool, vm: Vm, to: string, kind: PlanKind): EarlyAttachDecision[] {
   return vm.vbds.map((vbd) => {
     const d = canAttachEarly(pool, vbd, to);
-    if (kind === 'legacy' && d.early) return { ...d, early: false, reason: 'legacy-plan', detail: `legacy plan (would be: ${d.detail})` };
+    if (kind === 'legacy' && d.early)
+      return { ...d, early: false, reason: 'legacy-plan', detail: `legacy plan (would be: ${d.detail})` };
     return d;
   });
 }
@@ -39,7 +40,15 @@ function plannedVbds(pool: Pool, vm: Vm, decisions: EarlyAttachDecision[]): Plan
   return vm.vbds.flatMap((vbd, i) => {
     if (vbd.empty || vbd.sr === undefined) return [];
     const srType = pool.srs.find((s) => s.name === vbd.sr)?.type ?? '';
-    return [{ device: vbd.device, vdi: vdiId(vm.name, vbd.device, vbd.vdi), mode: vbd.mode, srType, early: decisions[i]?.early ?? false }];
+    return [
+      {
+        device: vbd.device,
+        vdi: vdiId(vm.name, vbd.device, vbd.vdi),
+        mode: vbd.mode,
+        srType,
+        early: decisions[i]?.early ?? false,
+      },
+    ];
   });
 }
 
@@ -48,7 +57,8 @@ type Step = (atom: AtomCall['atom'], extra?: Partial<AtomCall>) => Plan;
 /** Builds atoms for one host and domain id within one phase. */
 function stepper(m: MigrationPlan, migrationId: string) {
   return (host: string, domId: string, phase: Phase): Step =>
-    (atom, extra = {}) => Atom({ migrationId, vmUuid: m.vmUuid, vmName: m.vmName, atom, host, domId, phase, ...extra });
+    (atom, extra = {}) =>
+      Atom({ migrationId, vmUuid: m.vmUuid, vmName: m.vmName, atom, host, domId, phase, ...extra });
 }
 
 const ref = ({ early: _early, ...vbd }: PlannedVbd): { vbd: VbdRef } => ({ vbd });
@@ -66,12 +76,29 @@ export function planMigration(pool: Pool, req: MigrationRequest, migrationId: st
   const uuid = vmUuid(pool.name, vm.name);
   const decisions = decide(pool, vm, req.to, req.plan);
   const m: MigrationPlan = {
-    kind: req.plan, vmName: vm.name, vmUuid: uuid, tempId: temporaryVmId(uuid), from: vm.residentOn, to: req.to,
-    decisions, vbds: plannedVbds(pool, vm, decisions), plan: Serial('migration', []),
+    kind: req.plan,
+    vmName: vm.name,
+    vmUuid: uuid,
+    tempId: temporaryVmId(uuid),
+    from: vm.residentOn,
+    to: req.to,
+    decisions,
+    vbds: plannedVbds(pool, vm, decisions),
+    plan: Serial('migration', []),
   };
-  const memory = { memoryMiB: vm.memoryMiB, dirtyRateMiBps: vm.dirtyRateMiBps, migrationMiBps: pool.network.migrationMiBps, peer: m.to };
+  const memory = {
+    memoryMiB: vm.memoryMiB,
+    dirtyRateMiBps: vm.dirtyRateMiBps,
+    migrationMiBps: pool.network.migrationMiBps,
+    peer: m.to,
+  };
   const at = stepper(m, migrationId);
-  const phases = [prepare(m, vm.vifs, at), Serial('precopy', [at(m.from, uuid, 'precopy')('VM_precopy', { memory })]), downtime(m, memory, at), cleanup(m, at)];
+  const phases = [
+    prepare(m, vm.vifs, at),
+    Serial('precopy', [at(m.from, uuid, 'precopy')('VM_precopy', { memory })]),
+    downtime(m, memory, at),
+    cleanup(m, at),
+  ];
   return { ...m, plan: Serial('migration', phases) };
 }
 
@@ -81,10 +108,20 @@ function prepare(m: MigrationPlan, vifs: number, at: At): Plan {
   const dst = at(m.to, m.tempId, 'prepare');
   return Serial('prepare', [
     dst('VM_create'),
-    Parallel('VIF_plug', Array.from({ length: vifs }, (_, i) => dst('VIF_plug', { vif: i }))),
+    Parallel(
+      'VIF_plug',
+      Array.from({ length: vifs }, (_, i) => dst('VIF_plug', { vif: i })),
+    ),
     // VBD_set_active is a database flag; setting it for every VBD here keeps it out of downtime.
-    Parallel('VBD_set_active', m.vbds.map((v) => dst('VBD_set_active', ref(v)))),
-    ...byMode('early VBD_attach', m.vbds.filter((v) => v.early), (v) => dst('VBD_attach', ref(v))),
+    Parallel(
+      'VBD_set_active',
+      m.vbds.map((v) => dst('VBD_set_active', ref(v))),
+    ),
+    ...byMode(
+      'early VBD_attach',
+      m.vbds.filter((v) => v.early),
+      (v) => dst('VBD_attach', ref(v)),
+    ),
   ]);
 }
 
@@ -95,8 +132,15 @@ function downtime(m: MigrationPlan, memory: AtomCall['memory'], at: At): Plan {
   return Serial('downtime', [
     src('VM_suspend'),
     src('VM_memory_final', { memory }),
-    Parallel('source VBD_deactivate', m.vbds.map((v) => src('VBD_deactivate', ref(v)))),
-    ...byMode('late VBD_attach', m.vbds.filter((v) => !v.early), (v) => dstTemp('VBD_attach', ref(v))),
+    Parallel(
+      'source VBD_deactivate',
+      m.vbds.map((v) => src('VBD_deactivate', ref(v))),
+    ),
+    ...byMode(
+      'late VBD_attach',
+      m.vbds.filter((v) => !v.early),
+      (v) => dstTemp('VBD_attach', ref(v)),
+    ),
     dstTemp('VM_rename', { renameTo: m.vmUuid }),
     ...byMode('VBD_activate', m.vbds, (v) => dst('VBD_activate', ref(v))),
     dst('VM_unpause'),
@@ -105,5 +149,11 @@ function downtime(m: MigrationPlan, memory: AtomCall['memory'], at: At): Plan {
 
 function cleanup(m: MigrationPlan, at: At): Plan {
   const src = at(m.from, m.vmUuid, 'cleanup');
-  return Serial('cleanup', [Parallel('source VBD_detach', m.vbds.map((v) => src('VBD_detach', ref(v)))), src('VM_destroy')]);
+  return Serial('cleanup', [
+    Parallel(
+      'source VBD_detach',
+      m.vbds.map((v) => src('VBD_detach', ref(v))),
+    ),
+    src('VM_destroy'),
+  ]);
 }

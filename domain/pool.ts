@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import { atomNameSchema } from './atoms';
 
-const name = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'names use letters, digits, . _ -');
+const name = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'names use letters, digits, . _ -');
 
-export const hostSchema = z
-  .object({ name, vbdPlugUnplugLegacy: z.boolean().default(false) })
-  .strict();
+export const hostSchema = z.object({ name, vbdPlugUnplugLegacy: z.boolean().default(false) }).strict();
 
 export const smSchema = z
   .object({
@@ -84,7 +85,10 @@ const poolObject = z
       .default({}),
     // Per SR type: storage operation overrides; per host atom name (VM_create, ...): a number.
     latencyMs: z.record(z.string(), z.union([latencyOverrideSchema, z.number().nonnegative()])).default({}),
-    network: z.object({ migrationMiBps: z.number().positive().default(1100) }).strict().default({}),
+    network: z
+      .object({ migrationMiBps: z.number().positive().default(1100) })
+      .strict()
+      .default({}),
     faults: z.array(faultSchema).default([]),
   })
   .strict();
@@ -107,7 +111,11 @@ function duplicates(names: string[]): string[] {
 
 function checkReferences(pool: z.infer<typeof poolObject>, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  for (const [key, list] of [['hosts', pool.hosts], ['srs', pool.srs], ['vms', pool.vms]] as const) {
+  for (const [key, list] of [
+    ['hosts', pool.hosts],
+    ['srs', pool.srs],
+    ['vms', pool.vms],
+  ] as const) {
     for (const dup of duplicates(list.map((x) => x.name))) issue([key], `duplicate name "${dup}"`);
   }
   for (const dup of duplicates(pool.sms.map((s) => s.type))) issue(['sms'], `duplicate SM type "${dup}"`);
@@ -118,32 +126,43 @@ function checkReferences(pool: z.infer<typeof poolObject>, ctx: z.RefinementCtx)
   checkNamedVdis(pool, issue);
   pool.faults.forEach((f, i) => {
     if (f.host !== undefined && !hosts.has(f.host)) issue(['faults', i, 'host'], `fault on unknown host "${f.host}"`);
-    if (f.vm !== undefined && !pool.vms.some((v) => v.name === f.vm)) issue(['faults', i, 'vm'], `fault on unknown VM "${f.vm}"`);
+    if (f.vm !== undefined && !pool.vms.some((v) => v.name === f.vm))
+      issue(['faults', i, 'vm'], `fault on unknown VM "${f.vm}"`);
   });
   const srs = new Map(pool.srs.map((sr) => [sr.name, sr]));
   pool.vms.forEach((vm, i) => {
-    if (!hosts.has(vm.residentOn)) issue(['vms', i, 'residentOn'], `VM "${vm.name}" is resident on unknown host "${vm.residentOn}"`);
-    for (const dup of duplicates(vm.vbds.map((v) => v.device))) issue(['vms', i, 'vbds'], `VM "${vm.name}" has device "${dup}" twice`);
+    if (!hosts.has(vm.residentOn))
+      issue(['vms', i, 'residentOn'], `VM "${vm.name}" is resident on unknown host "${vm.residentOn}"`);
+    for (const dup of duplicates(vm.vbds.map((v) => v.device)))
+      issue(['vms', i, 'vbds'], `VM "${vm.name}" has device "${dup}" twice`);
     vm.vbds.forEach((vbd, j) => {
       if (vbd.sr === undefined) return;
       const sr = srs.get(vbd.sr);
       if (!sr) issue(['vms', i, 'vbds', j, 'sr'], `VM "${vm.name}" ${vbd.device}: unknown SR "${vbd.sr}"`);
       else if (!sr.shared && sr.host !== vm.residentOn)
-        issue(['vms', i, 'vbds', j, 'sr'], `VM "${vm.name}" ${vbd.device}: SR "${sr.name}" is local to ${sr.host}, not reachable from ${vm.residentOn}`);
+        issue(
+          ['vms', i, 'vbds', j, 'sr'],
+          `VM "${vm.name}" ${vbd.device}: SR "${sr.name}" is local to ${sr.host}, not reachable from ${vm.residentOn}`,
+        );
     });
   });
 }
 
 /** A named VDI appears once per VM, and only read-only when several VBDs share it (invariant 1). */
-function checkNamedVdis(pool: z.infer<typeof poolObject>, issue: (path: (string | number)[], message: string) => void): void {
+function checkNamedVdis(
+  pool: z.infer<typeof poolObject>,
+  issue: (path: (string | number)[], message: string) => void,
+): void {
   const uses = new Map<string, { vm: string; mode: string }[]>();
   for (const vm of pool.vms)
-    for (const vbd of vm.vbds) if (vbd.vdi !== undefined) uses.set(vbd.vdi, [...(uses.get(vbd.vdi) ?? []), { vm: vm.name, mode: vbd.mode }]);
+    for (const vbd of vm.vbds)
+      if (vbd.vdi !== undefined) uses.set(vbd.vdi, [...(uses.get(vbd.vdi) ?? []), { vm: vm.name, mode: vbd.mode }]);
   for (const [vdi, list] of uses) {
     const vms = list.map((u) => u.vm);
     const twice = vms.find((vm, i) => vms.indexOf(vm) !== i);
     if (twice !== undefined) issue(['vms'], `VM "${twice}" uses VDI "${vdi}" twice`);
-    else if (list.length > 1 && list.some((u) => u.mode === 'RW')) issue(['vms'], `VDI "${vdi}" is shared by ${vms.join(', ')} but not read-only in every use`);
+    else if (list.length > 1 && list.some((u) => u.mode === 'RW'))
+      issue(['vms'], `VDI "${vdi}" is shared by ${vms.join(', ')} but not read-only in every use`);
   }
 }
 

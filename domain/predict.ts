@@ -13,7 +13,11 @@ export function predictMs(pool: Pool, plan: Plan): number {
 
 /** Downtime runs from the end of VM_suspend to the end of the destination VM_unpause. */
 export function predictDowntimeMs(pool: Pool, m: MigrationPlan): number {
-  const downtime = m.plan.kind === 'atom' ? undefined : m.plan.steps.find((s) => s.kind === 'serial' && s.label === 'downtime');
+  const downtime =
+    m.plan.kind === 'atom' ? undefined : m.plan.steps.find((s) => s.kind === 'serial' && s.label === 'downtime');
   if (!downtime || downtime.kind === 'atom') return 0;
-  return predictMs(pool, { ...downtime, steps: downtime.steps.filter((s) => !(s.kind === 'atom' && s.call.atom === 'VM_suspend')) });
+  return predictMs(pool, {
+    ...downtime,
+    steps: downtime.steps.filter((s) => !(s.kind === 'atom' && s.call.atom === 'VM_suspend')),
+  });
 }

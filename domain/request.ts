@@ -58,12 +58,19 @@ export function validateRequest(pool: Pool, req: MigrationRequest): Validation {
   if (!pool.hosts.some((h) => h.name === req.to))
     return { ok: false, message: `unknown host "${req.to}" (known: ${pool.hosts.map((h) => h.name).join(', ')})` };
   if (vm.residentOn === req.to)
-    return { ok: false, message: `VM "${vm.name}" already runs on ${req.to}: source and destination are the same host` };
+    return {
+      ok: false,
+      message: `VM "${vm.name}" already runs on ${req.to}: source and destination are the same host`,
+    };
   for (const vbd of vm.vbds) {
     const sr = pool.srs.find((s) => s.name === vbd.sr);
-    if (vbd.sr !== undefined && !sr) return { ok: false, message: `VM "${vm.name}" ${vbd.device}: unknown SR "${vbd.sr}"` };
+    if (vbd.sr !== undefined && !sr)
+      return { ok: false, message: `VM "${vm.name}" ${vbd.device}: unknown SR "${vbd.sr}"` };
     if (sr && !srReachable(sr, req.to))
-      return { ok: false, message: `VM "${vm.name}" ${vbd.device}: SR "${sr.name}" is not reachable from ${req.to} (local to ${sr.host})` };
+      return {
+        ok: false,
+        message: `VM "${vm.name}" ${vbd.device}: SR "${sr.name}" is not reachable from ${req.to} (local to ${sr.host})`,
+      };
   }
   return { ok: true, vm };
 }

@@ -19,33 +19,68 @@ export function rollbackStages(m: MigrationPlan, attempted: readonly AtomCall[])
   const renamed = tried('VM_rename', m.to).length > 0;
   const dstDom = renamed ? m.vmUuid : m.tempId;
   const call = (atom: AtomName, host: string, domId: string, vbd?: VbdRef): Plan =>
-    Atom({ atom, host, domId, phase: 'rollback', migrationId: attempted[0]?.migrationId ?? '', vmUuid: m.vmUuid, vmName: m.vmName, vbd });
+    Atom({
+      atom,
+      host,
+      domId,
+      phase: 'rollback',
+      migrationId: attempted[0]?.migrationId ?? '',
+      vmUuid: m.vmUuid,
+      vmName: m.vmName,
+      vbd,
+    });
   const nonEmpty = (steps: Plan[]) => steps.filter((s) => s.kind === 'atom' || s.steps.length > 0);
-  const restore = Serial('rollback: restore', nonEmpty([
-    // 1. nothing stays writable on the destination ...
-    Parallel('destination VBD_deactivate', vbdsOf(tried('VBD_activate', m.to)).map((v) => call('VBD_deactivate', m.to, dstDom, v))),
-    // 2. ... before the source takes its disks back, read-write first ...
-    ...groupByMode(vbdsOf(tried('VBD_deactivate', m.from))).map((g) => Parallel(`source VBD_activate ${g[0]?.mode}`, g.map((v) => call('VBD_activate', m.from, m.vmUuid, v)))),
-    // 3. ... and runs again (downtime ends here for a suspended VM).
-    ...(tried('VM_suspend', m.from).length > 0 ? [call('VM_unpause', m.from, m.vmUuid)] : []),
-  ]));
-  const cleanDestination = Serial('rollback: clean destination', nonEmpty([
-    Parallel('destination VBD_detach', vbdsOf(tried('VBD_attach', m.to)).map((v) => call('VBD_detach', m.to, dstDom, v))),
-    ...(tried('VM_create', m.to).length > 0 ? destroyDestination(m, renamed, call) : []),
-  ]));
+  const restore = Serial(
+    'rollback: restore',
+    nonEmpty([
+      // 1. nothing stays writable on the destination ...
+      Parallel(
+        'destination VBD_deactivate',
+        vbdsOf(tried('VBD_activate', m.to)).map((v) => call('VBD_deactivate', m.to, dstDom, v)),
+      ),
+      // 2. ... before the source takes its disks back, read-write first ...
+      ...groupByMode(vbdsOf(tried('VBD_deactivate', m.from))).map((g) =>
+        Parallel(
+          `source VBD_activate ${g[0]?.mode}`,
+          g.map((v) => call('VBD_activate', m.from, m.vmUuid, v)),
+        ),
+      ),
+      // 3. ... and runs again (downtime ends here for a suspended VM).
+      ...(tried('VM_suspend', m.from).length > 0 ? [call('VM_unpause', m.from, m.vmUuid)] : []),
+    ]),
+  );
+  const cleanDestination = Serial(
+    'rollback: clean destination',
+    nonEmpty([
+      Parallel(
+        'destination VBD_detach',
+        vbdsOf(tried('VBD_attach', m.to)).map((v) => call('VBD_detach', m.to, dstDom, v)),
+      ),
+      ...(tried('VM_create', m.to).length > 0 ? destroyDestination(m, renamed, call) : []),
+    ]),
+  );
   return { restore, cleanDestination };
 }
 
 /** The whole compensation as one plan: restore, then clean the destination. */
 export function planRollback(m: MigrationPlan, attempted: readonly AtomCall[]): Plan {
   const { restore, cleanDestination } = rollbackStages(m, attempted);
-  const steps = [...(restore.kind === 'atom' ? [restore] : restore.steps), ...(cleanDestination.kind === 'atom' ? [cleanDestination] : cleanDestination.steps)];
+  const steps = [
+    ...(restore.kind === 'atom' ? [restore] : restore.steps),
+    ...(cleanDestination.kind === 'atom' ? [cleanDestination] : cleanDestination.steps),
+  ];
   return Serial('rollback', steps);
 }
 
-function destroyDestination(m: MigrationPlan, renamed: boolean, call: (a: AtomName, h: string, d: string) => Plan): Plan[] {
+function destroyDestination(
+  m: MigrationPlan,
+  renamed: boolean,
+  call: (a: AtomName, h: string, d: string) => Plan,
+): Plan[] {
   // A rename that was attempted but failed may or may not have moved the domain: destroy both ids.
-  return renamed ? [call('VM_destroy', m.to, m.vmUuid), call('VM_destroy', m.to, m.tempId)] : [call('VM_destroy', m.to, m.tempId)];
+  return renamed
+    ? [call('VM_destroy', m.to, m.vmUuid), call('VM_destroy', m.to, m.tempId)]
+    : [call('VM_destroy', m.to, m.tempId)];
 }
 
 function dedupe(vbds: VbdRef[]): VbdRef[] {

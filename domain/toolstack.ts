@@ -21,6 +21,14 @@ export interface Inventory {
   snapshot(): Pool;
   runningOn(vmUuid: string): string[];
   events(migrationId: string): SimEvent[];
-  appendEvent(e: { host: string; op: string; vmUuid: string; migrationId: string; startMs: number; endMs: number; detail?: string }): void;
+  appendEvent(e: {
+    host: string;
+    op: string;
+    vmUuid: string;
+    migrationId: string;
+    startMs: number;
+    endMs: number;
+    detail?: string;
+  }): void;
   attachments(vmUuid: string): { host: string; device: string; vdi: string; active: number }[];
 }

@@ -16,7 +16,11 @@ const TAG = process.argv[2];
 
 /** Saved as the Temporal CLI and Web UI export it (proto JSON), which the replayer reads. */
 function exportHistory(address: string, workflowId: string, runId: string): string {
-  return execFileSync(ensureTemporalCli(), ['workflow', 'show', '--address', address, '-w', workflowId, '-r', runId, '-o', 'json'], { encoding: 'utf8' });
+  return execFileSync(
+    ensureTemporalCli(),
+    ['workflow', 'show', '--address', address, '-w', workflowId, '-r', runId, '-o', 'json'],
+    { encoding: 'utf8' },
+  );
 }
 
 async function save(address: string, name: string, handle: MigrationHandle): Promise<void> {
@@ -34,10 +38,18 @@ async function main(): Promise<void> {
   const server = await startDevServer({ ui: false });
   const stack = await startStack(e2ePool('histories', { timeScale: 0.1 }), { address: server.address });
   try {
-    await save(server.address, 'early-attach-migrated', await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }));
+    await save(
+      server.address,
+      'early-attach-migrated',
+      await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }),
+    );
     await save(server.address, 'legacy-migrated', await stack.start({ vm: 'vm-1', to: 'host-a', plan: 'legacy' }));
     stack.sim.addFault({ atom: 'VBD_activate', host: 'host-b', vm: 'vm-1', device: 'xvdc', effect: 'fail', times: 10 });
-    await save(server.address, 'early-attach-rolled-back', await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }));
+    await save(
+      server.address,
+      'early-attach-rolled-back',
+      await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }),
+    );
   } finally {
     await stack.stop();
     await server.stop();

@@ -10,8 +10,10 @@ const atoms = ATOM_NAMES.map((a) => {
   const t = ATOM_TIMEOUTS[a];
   return `| \`${a}\` | ${s(t.startToCloseMs)} | ${s(t.heartbeatMs)} | ${s(t.scheduleToCloseMs)} |`;
 });
-const phases = Object.entries(PHASE_RETRY).map(([phase, r]) =>
-  `| ${phase} | ${s(PHASE_SCHEDULE_TO_START_MS[phase as keyof typeof PHASE_RETRY])} | ${r.maximumAttempts ?? 'unlimited'} | ${s(Number(r.initialInterval))} × ${r.backoffCoefficient} up to ${s(Number(r.maximumInterval))} |`);
+const phases = Object.entries(PHASE_RETRY).map(
+  ([phase, r]) =>
+    `| ${phase} | ${s(PHASE_SCHEDULE_TO_START_MS[phase as keyof typeof PHASE_RETRY])} | ${r.maximumAttempts ?? 'unlimited'} | ${s(Number(r.initialInterval))} × ${r.backoffCoefficient} up to ${s(Number(r.maximumInterval))} |`,
+);
 
 const doc = `# Timeouts and retries
 

@@ -49,7 +49,10 @@ export function decodeRecord(text: string, where: string): { record: AttachRecor
   if (v2.success) return { record: v2.data, upgraded: false };
   const v1 = recordV1Schema.safeParse(raw);
   if (v1.success) return { record: upgradeV1(v1.data), upgraded: true };
-  throw new LiveshiftError(FailureType.UnreadableRecord, `attach record of ${where} matches no known version: ${v2.error.issues[0]?.message ?? 'invalid'}`);
+  throw new LiveshiftError(
+    FailureType.UnreadableRecord,
+    `attach record of ${where} matches no known version: ${v2.error.issues[0]?.message ?? 'invalid'}`,
+  );
 }
 
 /** What the pre-fix code did on VBD_activate: look up the full VBD id. Kept to prove the bug. */

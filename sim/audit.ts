@@ -10,7 +10,14 @@ export interface Violation {
   message: string;
 }
 
-interface Attachment { host: string; vdi: string; vmUuid: string; device: string; mode: 'RW' | 'RO'; active: boolean }
+interface Attachment {
+  host: string;
+  vdi: string;
+  vmUuid: string;
+  device: string;
+  mode: 'RW' | 'RO';
+  active: boolean;
+}
 
 class Replay {
   readonly attachments = new Map<string, Attachment>();
@@ -28,7 +35,14 @@ class Replay {
     switch (e.op) {
       case 'VBD_attach':
         if (!this.attachments.has(this.key(e)))
-          this.attachments.set(this.key(e), { host: e.host, vdi: e.vdi ?? '', vmUuid: e.vmUuid, device: e.device ?? '', mode: e.mode ?? 'RW', active: false });
+          this.attachments.set(this.key(e), {
+            host: e.host,
+            vdi: e.vdi ?? '',
+            vmUuid: e.vmUuid,
+            device: e.device ?? '',
+            mode: e.mode ?? 'RW',
+            active: false,
+          });
         return;
       case 'VBD_activate':
         return this.activate(e);
@@ -52,7 +66,9 @@ class Replay {
   private activate(e: SimEvent): void {
     const att = this.attachments.get(this.key(e));
     if (!att) return this.flag(e, 3, `${e.host} activated ${e.device} (VDI ${e.vdi}) without attaching it`);
-    const other = [...this.attachments.values()].find((a) => a.vdi === att.vdi && a.host !== e.host && a.active && a.mode === 'RW');
+    const other = [...this.attachments.values()].find(
+      (a) => a.vdi === att.vdi && a.host !== e.host && a.active && a.mode === 'RW',
+    );
     if (att.mode === 'RW' && other) this.flag(e, 1, `read-write VDI ${att.vdi} active on ${other.host} and ${e.host}`);
     att.active = true;
   }
@@ -60,15 +76,18 @@ class Replay {
   private unpause(e: SimEvent): void {
     const hosts = this.runningHosts(e.vmUuid);
     const elsewhere = [...hosts].filter((h) => h !== e.host);
-    if (elsewhere.length > 0) this.flag(e, 2, `VM ${e.vmUuid} unpaused on ${e.host} while running on ${elsewhere.join(', ')}`);
+    if (elsewhere.length > 0)
+      this.flag(e, 2, `VM ${e.vmUuid} unpaused on ${e.host} while running on ${elsewhere.join(', ')}`);
     hosts.add(e.host);
   }
 
   private endOfMigration(e: SimEvent): void {
     const hosts = [...this.runningHosts(e.vmUuid)];
-    if (hosts.length !== 1) return this.flag(e, 2, `migration ${e.migrationId} ended with VM ${e.vmUuid} running on ${hosts.length} hosts`);
+    if (hosts.length !== 1)
+      return this.flag(e, 2, `migration ${e.migrationId} ended with VM ${e.vmUuid} running on ${hosts.length} hosts`);
     const leaked = [...this.attachments.values()].filter((a) => a.vmUuid === e.vmUuid && a.host !== hosts[0]);
-    for (const a of leaked) this.flag(e, 4, `migration ${e.migrationId} ended with ${a.device} (VDI ${a.vdi}) still attached on ${a.host}`);
+    for (const a of leaked)
+      this.flag(e, 4, `migration ${e.migrationId} ended with ${a.device} (VDI ${a.vdi}) still attached on ${a.host}`);
   }
 }
 

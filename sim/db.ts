@@ -57,7 +57,9 @@ function migrate(db: Db, file: string): void {
   }
   let version = Number(db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get());
   if (!(version >= 1 && version <= SCHEMA_VERSION))
-    throw new Error(`state file ${file} has schema version ${version}; this liveshift reads versions 1 to ${SCHEMA_VERSION}`);
+    throw new Error(
+      `state file ${file} has schema version ${version}; this liveshift reads versions 1 to ${SCHEMA_VERSION}`,
+    );
   for (; version < SCHEMA_VERSION; version++) db.exec(UPGRADES[version] ?? '');
   db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
 }

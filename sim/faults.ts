@@ -8,7 +8,14 @@ export type FiredFault = Pick<Fault, 'effect' | 'at'>;
 
 export function insertFault(db: Db, f: Fault): void {
   db.prepare('INSERT INTO faults (atom, host, vm, device, effect, times, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    f.atom, f.host ?? null, f.vm ?? null, f.device ?? null, f.effect, f.times, f.at);
+    f.atom,
+    f.host ?? null,
+    f.vm ?? null,
+    f.device ?? null,
+    f.effect,
+    f.times,
+    f.at,
+  );
 }
 
 /** Fires the first matching fault that has firings left; call inside a write transaction. */

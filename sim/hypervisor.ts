@@ -10,7 +10,6 @@ import { takeFault, type FiredFault } from './faults';
 import { OPERATIONS } from './operations';
 import type { SimPool } from './sim-pool';
 
-
 /** Exit code of a host process killed by a `crash` fault (a supervisor restarts it). */
 export const CRASH_EXIT_CODE = 86;
 const HEARTBEAT_EVERY_MS = 250;
@@ -22,18 +21,21 @@ export async function runAtom(sim: SimPool, pool: Pool, call: AtomCall, ctx: Ato
   if (fault?.at === 'before') await inject(fault, call, ctx);
   if (op.check(sim.db, call)) return record(sim, call, startMs, true);
   await sleep(atomLatencyMs(pool, call) * pool.timeScale, ctx);
-  const result = sim.db.transaction(() => {
-    const noop = op.check(sim.db, call);
-    if (!noop) op.apply(sim.db, call);
-    return record(sim, call, startMs, noop);
-  }).immediate();
+  const result = sim.db
+    .transaction(() => {
+      const noop = op.check(sim.db, call);
+      if (!noop) op.apply(sim.db, call);
+      return record(sim, call, startMs, noop);
+    })
+    .immediate();
   // Fired after the effect: the caller never hears that the atom took effect.
   if (fault?.at === 'after') await inject(fault, call, ctx);
   return result;
 }
 
 async function inject(fault: FiredFault, call: AtomCall, ctx: AtomContext): Promise<void> {
-  if (fault.effect === 'fail') throw new LiveshiftError(FailureType.InjectedFault, `injected fault: ${call.atom} failed on ${call.host}`);
+  if (fault.effect === 'fail')
+    throw new LiveshiftError(FailureType.InjectedFault, `injected fault: ${call.atom} failed on ${call.host}`);
   if (fault.effect === 'crash') {
     console.error(`host worker ${call.host}: injected crash in ${call.atom} (${fault.at} it took effect)`);
     process.exit(CRASH_EXIT_CODE);
@@ -45,8 +47,18 @@ function record(sim: SimPool, call: AtomCall, startMs: number, noop: boolean): A
   const endMs = nowMs();
   const vbd = call.vbd;
   sim.appendEvent({
-    host: call.host, op: call.atom, vmUuid: call.vmUuid, domId: call.domId, device: vbd?.device, vdi: vbd?.vdi, mode: vbd?.mode,
-    migrationId: call.migrationId, phase: call.phase, startMs, endMs, detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : undefined,
+    host: call.host,
+    op: call.atom,
+    vmUuid: call.vmUuid,
+    domId: call.domId,
+    device: vbd?.device,
+    vdi: vbd?.vdi,
+    mode: vbd?.mode,
+    migrationId: call.migrationId,
+    phase: call.phase,
+    startMs,
+    endMs,
+    detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : undefined,
   });
   return { startMs, endMs, noop };
 }

@@ -20,9 +20,14 @@ const vbdOf = (call: AtomCall): VbdRef => call.vbd ?? fail(FailureType.BadReques
 const where = (call: AtomCall) => `${call.vmName} (${call.domId}) on ${call.host}`;
 
 function needDomain(db: Db, call: AtomCall, ...states: store.DomainState[]): store.DomainRow {
-  const dom = store.domain(db, call.host, call.domId) ?? fail(FailureType.PreconditionFailed, `${call.atom}: no domain ${where(call)}`);
+  const dom =
+    store.domain(db, call.host, call.domId) ??
+    fail(FailureType.PreconditionFailed, `${call.atom}: no domain ${where(call)}`);
   if (states.length > 0 && !states.includes(dom.state))
-    fail(FailureType.PreconditionFailed, `${call.atom}: domain ${where(call)} is ${dom.state}, needs ${states.join(' or ')}`);
+    fail(
+      FailureType.PreconditionFailed,
+      `${call.atom}: domain ${where(call)} is ${dom.state}, needs ${states.join(' or ')}`,
+    );
   return dom;
 }
 
@@ -42,7 +47,10 @@ const VIF_plug: Operation = {
 };
 
 const VBD_set_active: Operation = {
-  check: (db, c) => (needDomain(db, c), store.readRecord(db, c.host, c.domId)?.activeVbds.includes(vbdOf(c).device) ?? false),
+  check: (db, c) => (
+    needDomain(db, c),
+    store.readRecord(db, c.host, c.domId)?.activeVbds.includes(vbdOf(c).device) ?? false
+  ),
   apply: (db, c) => store.updateRecord(db, c.host, c.domId, (r) => void r.activeVbds.push(vbdOf(c).device)),
 };
 
@@ -55,8 +63,19 @@ const VBD_attach: Operation = {
   },
   apply: (db, c) => {
     const vbd = vbdOf(c);
-    db.prepare('INSERT OR IGNORE INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 0)').run(c.host, vbd.vdi, c.vmUuid, vbd.device, vbd.mode);
-    store.updateRecord(db, c.host, c.domId, (r) => void (r.attachedVdis[vbd.device] = { vdi: vbd.vdi, mode: vbd.mode }));
+    db.prepare('INSERT OR IGNORE INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 0)').run(
+      c.host,
+      vbd.vdi,
+      c.vmUuid,
+      vbd.device,
+      vbd.mode,
+    );
+    store.updateRecord(
+      db,
+      c.host,
+      c.domId,
+      (r) => void (r.attachedVdis[vbd.device] = { vdi: vbd.vdi, mode: vbd.mode }),
+    );
   },
 };
 
@@ -67,14 +86,23 @@ const VBD_activate: Operation = {
     const record = store.readRecord(db, c.host, c.domId);
     if (!record?.attachedVdis[vbd.device])
       fail(FailureType.NoAttachRecord, `VBD_activate ${vbd.device}: ${where(c)} has no attach record for this device`);
-    const att = store.attachment(db, c.host, vbd.vdi, c.vmUuid) ?? fail(FailureType.InvariantViolation, `VBD_activate ${vbd.device}: VDI ${vbd.vdi} is not attached on ${c.host}`);
+    const att =
+      store.attachment(db, c.host, vbd.vdi, c.vmUuid) ??
+      fail(FailureType.InvariantViolation, `VBD_activate ${vbd.device}: VDI ${vbd.vdi} is not attached on ${c.host}`);
     if (att.active === 1) return true;
     // Invariant 1: a read-write VDI is active on at most one host.
     const other = vbd.mode === 'RW' ? store.activeElsewhere(db, vbd.vdi, c.host) : undefined;
-    if (other) fail(FailureType.InvariantViolation, `VBD_activate ${vbd.device}: read-write VDI ${vbd.vdi} is already active on ${other.host}`);
+    if (other)
+      fail(
+        FailureType.InvariantViolation,
+        `VBD_activate ${vbd.device}: read-write VDI ${vbd.vdi} is already active on ${other.host}`,
+      );
     return false;
   },
-  apply: (db, c) => void db.prepare('UPDATE vdi_attachments SET active = 1 WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(c.host, vbdOf(c).vdi, c.vmUuid),
+  apply: (db, c) =>
+    void db
+      .prepare('UPDATE vdi_attachments SET active = 1 WHERE host = ? AND vdi = ? AND vm_uuid = ?')
+      .run(c.host, vbdOf(c).vdi, c.vmUuid),
 };
 
 const VBD_deactivate: Operation = {
@@ -84,25 +112,34 @@ const VBD_deactivate: Operation = {
       fail(FailureType.PreconditionFailed, `VBD_deactivate ${vbdOf(c).device}: ${where(c)} is running`);
     return store.attachment(db, c.host, vbdOf(c).vdi, c.vmUuid)?.active !== 1;
   },
-  apply: (db, c) => void db.prepare('UPDATE vdi_attachments SET active = 0 WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(c.host, vbdOf(c).vdi, c.vmUuid),
+  apply: (db, c) =>
+    void db
+      .prepare('UPDATE vdi_attachments SET active = 0 WHERE host = ? AND vdi = ? AND vm_uuid = ?')
+      .run(c.host, vbdOf(c).vdi, c.vmUuid),
 };
 
 const VBD_detach: Operation = {
   check: (db, c) => {
     const att = store.attachment(db, c.host, vbdOf(c).vdi, c.vmUuid);
-    if (att?.active === 1) fail(FailureType.PreconditionFailed, `VBD_detach ${vbdOf(c).device}: VDI ${att.vdi} is still active on ${c.host}`);
+    if (att?.active === 1)
+      fail(
+        FailureType.PreconditionFailed,
+        `VBD_detach ${vbdOf(c).device}: VDI ${att.vdi} is still active on ${c.host}`,
+      );
     return att === undefined;
   },
   apply: (db, c) => {
     const vbd = vbdOf(c);
     db.prepare('DELETE FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(c.host, vbd.vdi, c.vmUuid);
-    if (store.domain(db, c.host, c.domId)) store.updateRecord(db, c.host, c.domId, (r) => void delete r.attachedVdis[vbd.device]);
+    if (store.domain(db, c.host, c.domId))
+      store.updateRecord(db, c.host, c.domId, (r) => void delete r.attachedVdis[vbd.device]);
   },
 };
 
 const VM_suspend: Operation = {
   check: (db, c) => needDomain(db, c, 'running', 'suspended').state === 'suspended',
-  apply: (db, c) => void db.prepare(`UPDATE domains SET state = 'suspended' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
+  apply: (db, c) =>
+    void db.prepare(`UPDATE domains SET state = 'suspended' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
 };
 
 const VM_unpause: Operation = {
@@ -113,7 +150,8 @@ const VM_unpause: Operation = {
     if (running) fail(FailureType.InvariantViolation, `VM_unpause: ${c.vmName} is already running on ${running.host}`);
     return false;
   },
-  apply: (db, c) => void db.prepare(`UPDATE domains SET state = 'running' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
+  apply: (db, c) =>
+    void db.prepare(`UPDATE domains SET state = 'running' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
 };
 
 const VM_rename: Operation = {
@@ -143,11 +181,23 @@ const VM_destroy: Operation = {
 };
 
 /** Memory copies change no state; they need the domain in the right state and take time. */
-const memoryCopy = (...states: store.DomainState[]): Operation => ({ check: (db, c) => (needDomain(db, c, ...states), false), apply: noEffect });
+const memoryCopy = (...states: store.DomainState[]): Operation => ({
+  check: (db, c) => (needDomain(db, c, ...states), false),
+  apply: noEffect,
+});
 
 export const OPERATIONS: Record<AtomName, Operation> = {
-  VM_create, VIF_plug, VBD_set_active, VBD_attach, VBD_activate, VBD_deactivate, VBD_detach,
-  VM_suspend, VM_unpause, VM_rename, VM_destroy,
+  VM_create,
+  VIF_plug,
+  VBD_set_active,
+  VBD_attach,
+  VBD_activate,
+  VBD_deactivate,
+  VBD_detach,
+  VM_suspend,
+  VM_unpause,
+  VM_rename,
+  VM_destroy,
   VM_precopy: memoryCopy('running'),
   VM_memory_final: memoryCopy('suspended'),
 };

@@ -14,7 +14,8 @@ export function parsePool(text: string, source: string): Pool {
     throw new LiveshiftError(FailureType.BadRequest, `pool file ${source}: not valid YAML/JSON: ${first}`);
   }
   const parsed = poolSchema.safeParse(raw);
-  if (!parsed.success) throw new LiveshiftError(FailureType.BadRequest, `pool file ${source}: ${zodMessage(parsed.error)}`);
+  if (!parsed.success)
+    throw new LiveshiftError(FailureType.BadRequest, `pool file ${source}: ${zodMessage(parsed.error)}`);
   return parsed.data;
 }
 

@@ -12,10 +12,26 @@ import type { AtomContext, Inventory, Toolstack } from '../domain/toolstack';
 import { runAtom } from './hypervisor';
 import * as store from './store';
 
-export interface EventRow { host: string; op: string; vmUuid: string; domId?: string; device?: string; vdi?: string; mode?: 'RW' | 'RO'; migrationId?: string; startMs: number; endMs: number; detail?: string; phase?: string }
+export interface EventRow {
+  host: string;
+  op: string;
+  vmUuid: string;
+  domId?: string;
+  device?: string;
+  vdi?: string;
+  mode?: 'RW' | 'RO';
+  migrationId?: string;
+  startMs: number;
+  endMs: number;
+  detail?: string;
+  phase?: string;
+}
 
 export class SimPool implements Toolstack, Inventory {
-  private constructor(readonly db: Db, readonly file: string) {}
+  private constructor(
+    readonly db: Db,
+    readonly file: string,
+  ) {}
 
   static open(file: string): SimPool {
     return new SimPool(openDb(file), file);
@@ -31,13 +47,18 @@ export class SimPool implements Toolstack, Inventory {
 
   /** Wipes the state and boots every VM on its `residentOn` host, disks attached and active. */
   initialise(pool: Pool): void {
-    this.db.transaction(() => {
-      for (const t of ['domains', 'vdi_attachments', 'vm_extra', 'events', 'faults']) this.db.exec(`DELETE FROM ${t}`);
-      this.configured = undefined;
-      this.db.prepare(`INSERT INTO meta VALUES ('pool', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(JSON.stringify(pool));
-      for (const vm of pool.vms) this.bootVm(pool, vm);
-      for (const f of pool.faults) insertFault(this.db, f);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const t of ['domains', 'vdi_attachments', 'vm_extra', 'events', 'faults'])
+          this.db.exec(`DELETE FROM ${t}`);
+        this.configured = undefined;
+        this.db
+          .prepare(`INSERT INTO meta VALUES ('pool', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+          .run(JSON.stringify(pool));
+        for (const vm of pool.vms) this.bootVm(pool, vm);
+        for (const f of pool.faults) insertFault(this.db, f);
+      })
+      .immediate();
   }
 
   private bootVm(pool: Pool, vm: Pool['vms'][number]): void {
@@ -48,11 +69,19 @@ export class SimPool implements Toolstack, Inventory {
     const attachedVdis: Record<string, { vdi: string; mode: 'RW' | 'RO' }> = {};
     for (const vbd of vm.vbds.filter((v) => !v.empty && v.sr !== undefined)) {
       const vdi = vdiId(vm.name, vbd.device, vbd.vdi);
-      this.db.prepare('INSERT INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 1)').run(vm.residentOn, vdi, uuid, vbd.device, vbd.mode);
+      this.db
+        .prepare('INSERT INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 1)')
+        .run(vm.residentOn, vdi, uuid, vbd.device, vbd.mode);
       attachedVdis[vbd.device] = { vdi, mode: vbd.mode };
-      for (const op of ['VBD_attach', 'VBD_activate']) this.appendEvent({ ...at, op, device: vbd.device, vdi, mode: vbd.mode });
+      for (const op of ['VBD_attach', 'VBD_activate'])
+        this.appendEvent({ ...at, op, device: vbd.device, vdi, mode: vbd.mode });
     }
-    store.writeRecord(this.db, vm.residentOn, uuid, { version: 2, attachedVdis, vifs: [], activeVbds: Object.keys(attachedVdis) });
+    store.writeRecord(this.db, vm.residentOn, uuid, {
+      version: 2,
+      attachedVdis,
+      vifs: [],
+      activeVbds: Object.keys(attachedVdis),
+    });
     this.appendEvent({ ...at, op: 'VM_unpause' });
   }
 
@@ -62,14 +91,21 @@ export class SimPool implements Toolstack, Inventory {
   config(): Pool {
     if (this.configured) return this.configured;
     const text = this.db.prepare(`SELECT value FROM meta WHERE key = 'pool'`).pluck().get() as string | undefined;
-    if (text === undefined) throw new LiveshiftError(FailureType.PreconditionFailed, `state file ${this.file} holds no pool: run \`liveshift up\` or \`liveshift demo\` first`);
+    if (text === undefined)
+      throw new LiveshiftError(
+        FailureType.PreconditionFailed,
+        `state file ${this.file} holds no pool: run \`liveshift up\` or \`liveshift demo\` first`,
+      );
     return (this.configured = poolSchema.parse(JSON.parse(text)));
   }
 
   /** The pool as configured, with every VM's residence as the hypervisors see it now. */
   snapshot(): Pool {
     const pool = this.config();
-    return { ...pool, vms: pool.vms.map((vm) => ({ ...vm, residentOn: this.residence(vmUuid(pool.name, vm.name)) ?? vm.residentOn })) };
+    return {
+      ...pool,
+      vms: pool.vms.map((vm) => ({ ...vm, residentOn: this.residence(vmUuid(pool.name, vm.name)) ?? vm.residentOn })),
+    };
   }
 
   /** The host running the VM; else the host holding its real-id domain (e.g. suspended). */
@@ -79,7 +115,10 @@ export class SimPool implements Toolstack, Inventory {
   }
 
   runningOn(uuid: string): string[] {
-    return store.domainsOfVm(this.db, uuid).filter((d) => d.state === 'running').map((d) => d.host);
+    return store
+      .domainsOfVm(this.db, uuid)
+      .filter((d) => d.state === 'running')
+      .map((d) => d.host);
   }
 
   run(call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
@@ -100,16 +139,47 @@ export class SimPool implements Toolstack, Inventory {
 
   appendEvent(e: EventRow): void {
     this.db
-      .prepare('INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail, phase) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)')
-      .run(e.host, e.op, e.vmUuid, e.domId ?? null, e.device ?? null, e.vdi ?? null, e.mode ?? null, e.migrationId ?? null, e.startMs, e.endMs, e.detail ?? null, e.phase ?? null);
+      .prepare(
+        'INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail, phase) ' +
+          'VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+      )
+      .run(
+        e.host,
+        e.op,
+        e.vmUuid,
+        e.domId ?? null,
+        e.device ?? null,
+        e.vdi ?? null,
+        e.mode ?? null,
+        e.migrationId ?? null,
+        e.startMs,
+        e.endMs,
+        e.detail ?? null,
+        e.phase ?? null,
+      );
   }
 
   events(migrationId?: string): SimEvent[] {
-    const rows = migrationId === undefined
-      ? this.db.prepare('SELECT * FROM events ORDER BY seq').all()
-      : this.db.prepare('SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
+    const rows =
+      migrationId === undefined
+        ? this.db.prepare('SELECT * FROM events ORDER BY seq').all()
+        : this.db.prepare('SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
     return (rows as Record<string, unknown>[]).map((r) =>
-      simEventSchema.parse({ seq: r.seq, host: r.host, op: r.op, vmUuid: r.vm_uuid, domId: r.dom_id, device: r.device, vdi: r.vdi, mode: r.mode, migrationId: r.migration_id, startMs: r.start_ms, endMs: r.end_ms, detail: r.detail, phase: r.phase }),
+      simEventSchema.parse({
+        seq: r.seq,
+        host: r.host,
+        op: r.op,
+        vmUuid: r.vm_uuid,
+        domId: r.dom_id,
+        device: r.device,
+        vdi: r.vdi,
+        mode: r.mode,
+        migrationId: r.migration_id,
+        startMs: r.start_ms,
+        endMs: r.end_ms,
+        detail: r.detail,
+        phase: r.phase,
+      }),
     );
   }
 

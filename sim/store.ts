@@ -4,8 +4,21 @@ import type { Db } from './db';
 import { decodeRecord, emptyRecord, type AttachRecord } from './attach-record';
 
 export type DomainState = 'created' | 'running' | 'suspended';
-export interface DomainRow { host: string; dom_id: string; vm_uuid: string; vm_name: string; state: DomainState }
-export interface AttachmentRow { host: string; vdi: string; vm_uuid: string; device: string; mode: 'RW' | 'RO'; active: number }
+export interface DomainRow {
+  host: string;
+  dom_id: string;
+  vm_uuid: string;
+  vm_name: string;
+  state: DomainState;
+}
+export interface AttachmentRow {
+  host: string;
+  vdi: string;
+  vm_uuid: string;
+  device: string;
+  mode: 'RW' | 'RO';
+  active: number;
+}
 
 export function domain(db: Db, host: string, domId: string): DomainRow | undefined {
   return db.prepare('SELECT * FROM domains WHERE host = ? AND dom_id = ?').get(host, domId) as DomainRow | undefined;
@@ -16,20 +29,27 @@ export function domainsOfVm(db: Db, vmUuid: string): DomainRow[] {
 }
 
 export function attachment(db: Db, host: string, vdi: string, vmUuid: string): AttachmentRow | undefined {
-  return db.prepare('SELECT * FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?').get(host, vdi, vmUuid) as AttachmentRow | undefined;
+  return db
+    .prepare('SELECT * FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?')
+    .get(host, vdi, vmUuid) as AttachmentRow | undefined;
 }
 
 export function attachmentsOfVm(db: Db, vmUuid: string): AttachmentRow[] {
-  return db.prepare('SELECT * FROM vdi_attachments WHERE vm_uuid = ? ORDER BY host, device').all(vmUuid) as AttachmentRow[];
+  return db
+    .prepare('SELECT * FROM vdi_attachments WHERE vm_uuid = ? ORDER BY host, device')
+    .all(vmUuid) as AttachmentRow[];
 }
 
 export function activeElsewhere(db: Db, vdi: string, host: string): AttachmentRow | undefined {
-  return db.prepare(`SELECT * FROM vdi_attachments WHERE vdi = ? AND host != ? AND active = 1 AND mode = 'RW'`).get(vdi, host) as AttachmentRow | undefined;
+  return db
+    .prepare(`SELECT * FROM vdi_attachments WHERE vdi = ? AND host != ? AND active = 1 AND mode = 'RW'`)
+    .get(vdi, host) as AttachmentRow | undefined;
 }
 
 /** Reads a domain's attach record; an old-format record is upgraded and written back at once. */
 export function readRecord(db: Db, host: string, domId: string): AttachRecord | undefined {
-  const text = db.prepare('SELECT record FROM vm_extra WHERE host = ? AND dom_id = ?').pluck().get(host, domId) as string | undefined;
+  const text = db.prepare('SELECT record FROM vm_extra WHERE host = ? AND dom_id = ?').pluck().get(host, domId) as
+    string | undefined;
   if (text === undefined) return undefined;
   const { record, upgraded } = decodeRecord(text, `${domId} on ${host}`);
   if (upgraded) writeRecord(db, host, domId, record);
@@ -37,7 +57,9 @@ export function readRecord(db: Db, host: string, domId: string): AttachRecord | 
 }
 
 export function writeRecord(db: Db, host: string, domId: string, record: AttachRecord): void {
-  db.prepare('INSERT INTO vm_extra VALUES (?, ?, ?) ON CONFLICT (host, dom_id) DO UPDATE SET record = excluded.record').run(host, domId, JSON.stringify(record));
+  db.prepare(
+    'INSERT INTO vm_extra VALUES (?, ?, ?) ON CONFLICT (host, dom_id) DO UPDATE SET record = excluded.record',
+  ).run(host, domId, JSON.stringify(record));
 }
 
 export function updateRecord(db: Db, host: string, domId: string, change: (r: AttachRecord) => void): void {

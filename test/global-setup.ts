@@ -31,4 +31,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 const quiet = () => undefined;
-const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: (m: string) => console.error(m) };
+const quietLogger = {
+  log: quiet,
+  trace: quiet,
+  debug: quiet,
+  info: quiet,
+  warn: quiet,
+  error: (m: string) => console.error(m),
+};

@@ -44,10 +44,12 @@ const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ?
 const optional = z.preprocess(unsetIfEmpty, z.string().optional());
 const FLAG_VALUES = ['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'] as const;
 const TRUE: readonly string[] = FLAG_VALUES.slice(0, 4);
-const flag = z.preprocess(
-  (v) => (typeof v === 'string' ? unsetIfEmpty(v.trim().toLowerCase()) : v),
-  z.enum(FLAG_VALUES, { errorMap: () => ({ message: 'expected 1/true or 0/false' }) }).optional(),
-).transform((v) => (v === undefined ? undefined : TRUE.includes(v)));
+const flag = z
+  .preprocess(
+    (v) => (typeof v === 'string' ? unsetIfEmpty(v.trim().toLowerCase()) : v),
+    z.enum(FLAG_VALUES, { errorMap: () => ({ message: 'expected 1/true or 0/false' }) }).optional(),
+  )
+  .transform((v) => (v === undefined ? undefined : TRUE.includes(v)));
 
 const envSchema = z
   .object({
@@ -65,30 +67,44 @@ const envSchema = z
     /** 1/true: TLS even with no other TLS setting; 0/false: plaintext even with an API key. */
     TEMPORAL_TLS: flag,
     /** Sent as `Authorization: Bearer ...`; implies TLS unless TEMPORAL_TLS=false. */
-    TEMPORAL_API_KEY: z.preprocess(unsetIfEmpty, z.string().optional()).transform((v) => (v === undefined ? undefined : new Secret(v))),
+    TEMPORAL_API_KEY: z
+      .preprocess(unsetIfEmpty, z.string().optional())
+      .transform((v) => (v === undefined ? undefined : new Secret(v))),
   })
   .superRefine((e, ctx) => {
     const refuse = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
     if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
-      const [set, missing] = e.TEMPORAL_TLS_CERT === undefined ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT'] : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
+      const [set, missing] =
+        e.TEMPORAL_TLS_CERT === undefined
+          ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT']
+          : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
       refuse(`${set} is set without ${missing}: mTLS needs both the client certificate and its key (or neither)`);
     }
-    const tlsSetting = (['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const).find((k) => e[k] !== undefined);
-    if (e.TEMPORAL_TLS === false && tlsSetting) refuse(`TEMPORAL_TLS=false contradicts ${tlsSetting}: unset one of them`);
+    const tlsSetting = (
+      ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const
+    ).find((k) => e[k] !== undefined);
+    if (e.TEMPORAL_TLS === false && tlsSetting)
+      refuse(`TEMPORAL_TLS=false contradicts ${tlsSetting}: unset one of them`);
   })
   .transform((e) => {
-    const tlsWanted = e.TEMPORAL_TLS ??
-      [e.TEMPORAL_TLS_CERT, e.TEMPORAL_TLS_CA, e.TEMPORAL_TLS_SERVER_NAME, e.TEMPORAL_API_KEY].some((v) => v !== undefined);
-    const clientCert = e.TEMPORAL_TLS_CERT !== undefined && e.TEMPORAL_TLS_KEY !== undefined
-      ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY }
-      : undefined;
+    const tlsWanted =
+      e.TEMPORAL_TLS ??
+      [e.TEMPORAL_TLS_CERT, e.TEMPORAL_TLS_CA, e.TEMPORAL_TLS_SERVER_NAME, e.TEMPORAL_API_KEY].some(
+        (v) => v !== undefined,
+      );
+    const clientCert =
+      e.TEMPORAL_TLS_CERT !== undefined && e.TEMPORAL_TLS_KEY !== undefined
+        ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY }
+        : undefined;
     return {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       stateFile: e.LIVESHIFT_STATE,
       logLevel: e.LIVESHIFT_LOG_LEVEL,
       /** false: plaintext. Otherwise TLS, with mTLS when `clientCert` is set. Files are read at connect time. */
-      tls: tlsWanted ? { clientCert, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME } : (false as const),
+      tls: tlsWanted
+        ? { clientCert, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
+        : (false as const),
       apiKey: e.TEMPORAL_API_KEY,
     };
   });
@@ -103,7 +119,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** The variables that make a connection use TLS or a credential. */
-export const CREDENTIAL_VARIABLES = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'] as const;
+export const CREDENTIAL_VARIABLES = [
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CERT',
+  'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_API_KEY',
+] as const;
 
 /** `env` without those: for processes that talk to the embedded (plaintext, local) dev server. */
 export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

@@ -29,7 +29,12 @@ export function tlsOptions(config: Config): TLSConfig | false {
     ...(tls.serverName !== undefined ? { serverNameOverride: tls.serverName } : {}),
     ...(tls.caFile !== undefined ? { serverRootCACertificate: readPemFile('TEMPORAL_TLS_CA', tls.caFile) } : {}),
     ...(tls.clientCert !== undefined
-      ? { clientCertPair: { crt: readPemFile('TEMPORAL_TLS_CERT', tls.clientCert.certFile), key: readPemFile('TEMPORAL_TLS_KEY', tls.clientCert.keyFile) } }
+      ? {
+          clientCertPair: {
+            crt: readPemFile('TEMPORAL_TLS_CERT', tls.clientCert.certFile),
+            key: readPemFile('TEMPORAL_TLS_KEY', tls.clientCert.keyFile),
+          },
+        }
       : {}),
   };
 }

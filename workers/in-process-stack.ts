@@ -49,22 +49,50 @@ export async function startStack(input: PoolInput, target: StackTarget): Promise
   const address = target.address;
   const native = await NativeConnection.connect({ address });
   const workers: Worker[] = [
-    await createOrchestratorWorker({ connection: native, namespace: 'default', inventory: sim, ...(target.workflowBundlePath ? { workflowBundle: { codePath: target.workflowBundlePath } } : {}) }),
+    await createOrchestratorWorker({
+      connection: native,
+      namespace: 'default',
+      inventory: sim,
+      ...(target.workflowBundlePath ? { workflowBundle: { codePath: target.workflowBundlePath } } : {}),
+    }),
   ];
   const hosts = new Map<string, SupervisedHost>();
   if (target.hostProcesses) {
-    const env = { ...withoutCredentials(process.env), TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', LIVESHIFT_STATE: stateFile, LIVESHIFT_LOG_LEVEL: 'ERROR' };
+    const env = {
+      ...withoutCredentials(process.env),
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      LIVESHIFT_STATE: stateFile,
+      LIVESHIFT_LOG_LEVEL: 'ERROR',
+    };
     for (const h of pool.hosts) hosts.set(h.name, new SupervisedHost(h.name, env, () => undefined));
     await Promise.all([...hosts.values()].map((h) => h.ready()));
   } else {
-    workers.push(...(await Promise.all(pool.hosts.map((h) => createHostWorker({ connection: native, namespace: 'default', toolstack: SimPool.open(stateFile), host: h.name })))));
+    workers.push(
+      ...(await Promise.all(
+        pool.hosts.map((h) =>
+          createHostWorker({
+            connection: native,
+            namespace: 'default',
+            toolstack: SimPool.open(stateFile),
+            host: h.name,
+          }),
+        ),
+      )),
+    );
   }
   const running = workers.map((w) => w.run());
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  const full = (r: Partial<MigrationRequest> & { vm: string; to: string }): MigrationRequest => ({ plan: 'early-attach', ...r });
+  const full = (r: Partial<MigrationRequest> & { vm: string; to: string }): MigrationRequest => ({
+    plan: 'early-attach',
+    ...r,
+  });
   return {
-    sim, client, stateFile, hosts,
+    sim,
+    client,
+    stateFile,
+    hosts,
     migrate: (r) => migrate(client, sim.snapshot(), full(r)),
     start: (r) => startMigration(client, sim.snapshot(), full(r)),
     async stop() {

@@ -17,7 +17,9 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: ORCHESTRATOR_TASK_QUEUE,
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows/index.ts') }),
+    ...(o.workflowBundle
+      ? { workflowBundle: o.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: createPoolActivities(o.inventory),
     shutdownGraceTime: '5 seconds',
   });

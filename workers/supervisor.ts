@@ -22,7 +22,10 @@ export class SupervisedHost {
   }
 
   private spawn(): void {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), HOST_WORKER, this.host], { env: this.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), HOST_WORKER, this.host], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     this.log(`liveshift: host worker ${this.host} started (pid ${child.pid})`);
     child.stdout?.on('data', (d: Buffer) => {
@@ -31,7 +34,9 @@ export class SupervisedHost {
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       this.restarts++;
-      this.log(`liveshift: host worker ${this.host} exited (${signal ?? `code ${code}`}); restart #${this.restarts} in ${RESTART_DELAY_MS} ms`);
+      this.log(
+        `liveshift: host worker ${this.host} exited (${signal ?? `code ${code}`}); restart #${this.restarts} in ${RESTART_DELAY_MS} ms`,
+      );
       setTimeout(() => !this.stopping && this.spawn(), RESTART_DELAY_MS);
     });
   }

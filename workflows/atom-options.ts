@@ -47,10 +47,34 @@ export const PHASE_SCHEDULE_TO_START_MS: Record<Phase, number | undefined> = {
 
 /** Inside downtime every retry is paid in downtime: few, fast. Cleanup only goes forward (no attempt limit). */
 export const PHASE_RETRY: Record<Phase, RetryPolicy> = {
-  prepare: { initialInterval: 200, backoffCoefficient: 2, maximumInterval: 2_000, maximumAttempts: 4, nonRetryableErrorTypes },
-  precopy: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 5_000, maximumAttempts: 3, nonRetryableErrorTypes },
-  downtime: { initialInterval: 20, backoffCoefficient: 2, maximumInterval: 200, maximumAttempts: 3, nonRetryableErrorTypes },
-  rollback: { initialInterval: 50, backoffCoefficient: 2, maximumInterval: 2_000, maximumAttempts: 10, nonRetryableErrorTypes },
+  prepare: {
+    initialInterval: 200,
+    backoffCoefficient: 2,
+    maximumInterval: 2_000,
+    maximumAttempts: 4,
+    nonRetryableErrorTypes,
+  },
+  precopy: {
+    initialInterval: 500,
+    backoffCoefficient: 2,
+    maximumInterval: 5_000,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes,
+  },
+  downtime: {
+    initialInterval: 20,
+    backoffCoefficient: 2,
+    maximumInterval: 200,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes,
+  },
+  rollback: {
+    initialInterval: 50,
+    backoffCoefficient: 2,
+    maximumInterval: 2_000,
+    maximumAttempts: 10,
+    nonRetryableErrorTypes,
+  },
   cleanup: { initialInterval: 500, backoffCoefficient: 2, maximumInterval: 30_000, nonRetryableErrorTypes },
 };
 

@@ -8,7 +8,15 @@ import { outcomeSchema } from '../domain/request';
 
 export const LIVE_MIGRATE_WORKFLOW = 'liveMigrateVm';
 
-export const migrationPhaseSchema = z.enum(['precheck', 'prepare', 'precopy', 'downtime', 'cleanup', 'rollback', 'done']);
+export const migrationPhaseSchema = z.enum([
+  'precheck',
+  'prepare',
+  'precopy',
+  'downtime',
+  'cleanup',
+  'rollback',
+  'done',
+]);
 export type MigrationPhase = z.infer<typeof migrationPhaseSchema>;
 
 export const abortArgsSchema = z.object({ reason: z.string().min(1).max(200).default('operator request') }).strict();
@@ -25,7 +33,14 @@ export const progressSchema = z.object({
   outcome: outcomeSchema.nullable(),
   vbds: z.array(z.object({ device: z.string(), early: z.boolean(), reason: z.string(), state: z.string() })),
   timeline: z.array(
-    z.object({ atom: atomNameSchema, host: z.string(), device: z.string().optional(), phase: phaseSchema, status: z.enum(['done', 'failed']), ms: z.number() }),
+    z.object({
+      atom: atomNameSchema,
+      host: z.string(),
+      device: z.string().optional(),
+      phase: phaseSchema,
+      status: z.enum(['done', 'failed']),
+      ms: z.number(),
+    }),
   ),
 });
 export type Progress = z.infer<typeof progressSchema>;
@@ -46,4 +61,7 @@ export const searchAttributes = {
 
 /** `temporal server start-dev --search-attribute` arguments, derived from the keys above. */
 export const searchAttributeFlags = (): string[] =>
-  Object.values(searchAttributes).flatMap((k) => ['--search-attribute', `${k.name}=${k.type === SearchAttributeType.INT ? 'Int' : 'Keyword'}`]);
+  Object.values(searchAttributes).flatMap((k) => [
+    '--search-attribute',
+    `${k.name}=${k.type === SearchAttributeType.INT ? 'Int' : 'Keyword'}`,
+  ]);

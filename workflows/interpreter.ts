@@ -44,7 +44,11 @@ export class Interpreter {
   private async atom(call: AtomCall): Promise<void> {
     this.hooks.beforeAtom(call);
     this.attempted.push(call);
-    const options = { ...atomOptions(call.atom, call.phase, this.timeScale), taskQueue: hostTaskQueue(call.host), summary: describeAtom(call) };
+    const options = {
+      ...atomOptions(call.atom, call.phase, this.timeScale),
+      taskQueue: hostTaskQueue(call.host),
+      summary: describeAtom(call),
+    };
     try {
       const exec = () => hosts[call.atom].executeWithOptions(options, [call]);
       const result = call.atom === 'VM_precopy' ? await this.inScope(exec) : await exec();
@@ -62,4 +66,5 @@ export class Interpreter {
   }
 }
 
-export const abortedFailure = (reason: string) => ApplicationFailure.create({ type: FailureType.Aborted, nonRetryable: true, message: `aborted: ${reason}` });
+export const abortedFailure = (reason: string) =>
+  ApplicationFailure.create({ type: FailureType.Aborted, nonRetryable: true, message: `aborted: ${reason}` });

@@ -5,7 +5,13 @@ import type { PoolActivities } from '../activities/pool';
 import type { AtomCall, Plan } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
 import { planMigration, type MigrationPlan } from '../domain/planner';
-import { migrationRequestSchema, validateRequest, type MigrationRequest, type MigrationResult, type Outcome } from '../domain/request';
+import {
+  migrationRequestSchema,
+  validateRequest,
+  type MigrationRequest,
+  type MigrationResult,
+  type Outcome,
+} from '../domain/request';
 import { rollbackStages } from '../domain/rollback';
 import { zodMessage } from '../domain/zod-message';
 import { abortedFailure, Interpreter } from './interpreter';
@@ -14,7 +20,8 @@ import { PATCHES } from './patches';
 
 const pool = proxyActivities<PoolActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
 
-const badRequest = (message: string) => ApplicationFailure.create({ type: FailureType.BadRequest, nonRetryable: true, message });
+const badRequest = (message: string) =>
+  ApplicationFailure.create({ type: FailureType.BadRequest, nonRetryable: true, message });
 
 function parseRequest(input: unknown): MigrationRequest {
   const parsed = migrationRequestSchema.safeParse(input);
@@ -22,7 +29,10 @@ function parseRequest(input: unknown): MigrationRequest {
   return parsed.data;
 }
 
-interface Ending { outcome: Outcome; reason?: string }
+interface Ending {
+  outcome: Outcome;
+  reason?: string;
+}
 
 export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
   const req = parseRequest(input);
@@ -48,7 +58,12 @@ function beforeAtom(state: MigrationState, call: AtomCall): void {
   state.enter(call.phase);
 }
 
-async function execute(m: MigrationPlan, state: MigrationState, interpreter: Interpreter, timeScale: number): Promise<Ending> {
+async function execute(
+  m: MigrationPlan,
+  state: MigrationState,
+  interpreter: Interpreter,
+  timeScale: number,
+): Promise<Ending> {
   // The plan is Serial[prepare, precopy, downtime, cleanup]; cleanup runs only forward.
   const phases = m.plan.kind === 'atom' ? [m.plan] : m.plan.steps;
   const cleanup = phases.at(-1);
@@ -56,7 +71,8 @@ async function execute(m: MigrationPlan, state: MigrationState, interpreter: Int
     for (const phase of phases.slice(0, -1)) await interpreter.run(phase);
   } catch (err) {
     const reason = state.abortReason !== null ? `aborted: ${state.abortReason}` : describeFailure(err);
-    if (await runsOn(m, state, m.to)) return goForward(interpreter, cleanup, `${reason} (after the VM started on ${m.to})`);
+    if (await runsOn(m, state, m.to))
+      return goForward(interpreter, cleanup, `${reason} (after the VM started on ${m.to})`);
     return rollBack(m, state, interpreter.attempted, timeScale, reason);
   }
   return goForward(interpreter, cleanup);
@@ -76,24 +92,46 @@ async function goForward(interpreter: Interpreter, cleanup: Plan | undefined, re
   return reason === undefined ? { outcome: 'migrated' } : { outcome: 'migrated', reason };
 }
 
-async function rollBack(m: MigrationPlan, state: MigrationState, attempted: AtomCall[], timeScale: number, reason: string): Promise<Ending> {
-  const undo = new Interpreter(timeScale, { beforeAtom: () => state.enter('rollback'), afterAtom: (c, o) => state.record(c, o) });
+async function rollBack(
+  m: MigrationPlan,
+  state: MigrationState,
+  attempted: AtomCall[],
+  timeScale: number,
+  reason: string,
+): Promise<Ending> {
+  const undo = new Interpreter(timeScale, {
+    beforeAtom: () => state.enter('rollback'),
+    afterAtom: (c, o) => state.record(c, o),
+  });
   const { restore, cleanDestination } = rollbackStages(m, attempted);
   try {
     await CancellationScope.nonCancellable(() => undo.run(restore));
   } catch (err) {
-    return { outcome: 'failed', reason: `${reason}; rollback could not restore the VM on ${m.from}: ${describeFailure(err)}` };
+    return {
+      outcome: 'failed',
+      reason: `${reason}; rollback could not restore the VM on ${m.from}: ${describeFailure(err)}`,
+    };
   }
   // The VM runs on the source again; a destination that cannot be cleaned (a dead host) does not
   // undo that, but the record says what was left behind.
-  const leftover = await CancellationScope.nonCancellable(() => undo.run(cleanDestination)).then(() => undefined, (err: unknown) => describeFailure(err));
+  const leftover = await CancellationScope.nonCancellable(() => undo.run(cleanDestination)).then(
+    () => undefined,
+    (err: unknown) => describeFailure(err),
+  );
   // The record must say truthfully where the VM is: a rollback only counts once the hosts
   // confirm the VM runs on the source alone. (Added after histories were recorded: patched.)
   if (patched(PATCHES.verifyRollback)) {
     const hosts = await pool.vmRunningOn(m.vmUuid);
-    if (hosts.length !== 1 || hosts[0] !== m.from) return { outcome: 'failed', reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}` };
+    if (hosts.length !== 1 || hosts[0] !== m.from)
+      return {
+        outcome: 'failed',
+        reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}`,
+      };
   }
-  return { outcome: 'rolled-back', reason: leftover === undefined ? reason : `${reason}; destination cleanup incomplete: ${leftover}` };
+  return {
+    outcome: 'rolled-back',
+    reason: leftover === undefined ? reason : `${reason}; destination cleanup incomplete: ${leftover}`,
+  };
 }
 
 function describeFailure(err: unknown): string {
@@ -105,13 +143,30 @@ function describeFailure(err: unknown): string {
 async function finish(m: MigrationPlan, state: MigrationState, ending: Ending): Promise<MigrationResult> {
   const info = workflowInfo();
   const measured = await pool.measureMigration(info.runId, info.startTime.getTime());
-  const problems = await pool.endMigration({ migrationId: info.runId, vmUuid: m.vmUuid, outcome: ending.outcome, atMs: Date.now() });
-  const { outcome, reason } = problems.length === 0 ? ending : { outcome: 'failed' as const, reason: [ending.reason, ...problems].filter(Boolean).join('; ') };
+  const problems = await pool.endMigration({
+    migrationId: info.runId,
+    vmUuid: m.vmUuid,
+    outcome: ending.outcome,
+    atMs: Date.now(),
+  });
+  const { outcome, reason } =
+    problems.length === 0
+      ? ending
+      : { outcome: 'failed' as const, reason: [ending.reason, ...problems].filter(Boolean).join('; ') };
   state.finish(outcome, measured.downtimeMs);
   return {
-    workflowId: info.workflowId, vm: m.vmName, vmUuid: m.vmUuid, from: m.from, to: m.to, plan: m.kind, outcome,
-    downtimeMs: measured.downtimeMs, idleInDowntimeMs: measured.idleInDowntimeMs, totalMs: measured.totalMs,
-    earlyAttached: m.vbds.filter((v) => v.early).map((v) => v.device), atoms: measured.atoms,
+    workflowId: info.workflowId,
+    vm: m.vmName,
+    vmUuid: m.vmUuid,
+    from: m.from,
+    to: m.to,
+    plan: m.kind,
+    outcome,
+    downtimeMs: measured.downtimeMs,
+    idleInDowntimeMs: measured.idleInDowntimeMs,
+    totalMs: measured.totalMs,
+    earlyAttached: m.vbds.filter((v) => v.early).map((v) => v.device),
+    atoms: measured.atoms,
     ...(reason !== undefined ? { reason } : {}),
   };
 }

@@ -5,7 +5,14 @@ import { atomsOf, type AtomCall, type AtomResult } from '../domain/atoms';
 import type { MigrationPlan } from '../domain/planner';
 import type { Outcome } from '../domain/request';
 import { zodMessage } from '../domain/zod-message';
-import { abortArgsSchema, abortUpdate, progressQuery, searchAttributes as SA, type MigrationPhase, type Progress } from './definitions';
+import {
+  abortArgsSchema,
+  abortUpdate,
+  progressQuery,
+  searchAttributes as SA,
+  type MigrationPhase,
+  type Progress,
+} from './definitions';
 
 export class MigrationState {
   phase: MigrationPhase = 'precheck';
@@ -20,14 +27,18 @@ export class MigrationState {
 
   installHandlers(): void {
     setHandler(progressQuery, () => this.progress());
-    setHandler(abortUpdate, (args) => this.requestAbort(abortArgsSchema.parse(args).reason), { validator: (args) => this.validateAbort(args) });
+    setHandler(abortUpdate, (args) => this.requestAbort(abortArgsSchema.parse(args).reason), {
+      validator: (args) => this.validateAbort(args),
+    });
   }
 
   private validateAbort(args: unknown): void {
     const parsed = abortArgsSchema.safeParse(args);
     if (!parsed.success) throw new Error(`invalid abort arguments: ${zodMessage(parsed.error)}`);
     if (this.pastPointOfNoReturn || this.phase === 'cleanup' || this.phase === 'done')
-      throw new Error(`too late to abort: the VM already runs on the destination (phase ${this.phase}); the migration only goes forward now`);
+      throw new Error(
+        `too late to abort: the VM already runs on the destination (phase ${this.phase}); the migration only goes forward now`,
+      );
     if (this.phase === 'rollback') throw new Error('already rolling back');
     if (this.abortReason !== null) throw new Error(`abort already requested: ${this.abortReason}`);
   }
@@ -58,7 +69,14 @@ export class MigrationState {
 
   record(call: AtomCall, outcome: { result: AtomResult } | { error: unknown }): void {
     const ms = 'result' in outcome ? Math.round(outcome.result.endMs - this.origin) : Date.now() - this.origin;
-    this.timeline.push({ atom: call.atom, host: call.host, ...(call.vbd ? { device: call.vbd.device } : {}), phase: call.phase, status: 'result' in outcome ? 'done' : 'failed', ms });
+    this.timeline.push({
+      atom: call.atom,
+      host: call.host,
+      ...(call.vbd ? { device: call.vbd.device } : {}),
+      phase: call.phase,
+      status: 'result' in outcome ? 'done' : 'failed',
+      ms,
+    });
   }
 
   finish(outcome: Outcome, downtimeMs: number): void {
@@ -69,7 +87,9 @@ export class MigrationState {
   }
 
   progress(): Progress {
-    const vbdState = (device: string) => this.timeline.filter((t) => t.device === device && t.host === this.plan?.to && t.status === 'done').at(-1)?.atom ?? 'pending';
+    const vbdState = (device: string) =>
+      this.timeline.filter((t) => t.device === device && t.host === this.plan?.to && t.status === 'done').at(-1)
+        ?.atom ?? 'pending';
     return {
       phase: this.phase,
       plan: this.plan?.kind ?? null,
@@ -77,15 +97,21 @@ export class MigrationState {
       atomsTotal: this.plan ? atomsOf(this.plan.plan).length : 0,
       abortRequested: this.abortReason,
       outcome: this.outcome,
-      vbds: (this.plan?.decisions ?? []).map((d) => ({ device: d.device, early: d.early, reason: d.reason, state: vbdState(d.device) })),
+      vbds: (this.plan?.decisions ?? []).map((d) => ({
+        device: d.device,
+        early: d.early,
+        reason: d.reason,
+        state: vbdState(d.device),
+      })),
       timeline: [...this.timeline],
     };
   }
 
   private details(): string {
     const p = this.progress();
-    const head = this.plan ? `**${this.plan.vmName}** ${this.plan.from} → ${this.plan.to} (${this.plan.kind})` : 'migration';
+    const head = this.plan
+      ? `**${this.plan.vmName}** ${this.plan.from} → ${this.plan.to} (${this.plan.kind})`
+      : 'migration';
     return `${head}\n\nphase: **${p.phase}** — atoms ${p.atomsDone}/${p.atomsTotal}${p.outcome ? ` — outcome: ${p.outcome}` : ''}`;
   }
 }
-

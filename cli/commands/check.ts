@@ -13,8 +13,10 @@ export async function checkCommand(o: { pool?: string; json?: boolean }): Promis
     const events = sim.events();
     const violations = audit(events);
     if (o.json) console.log(JSON.stringify({ pool: pool.name, events: events.length, violations }));
-    else if (violations.length === 0) console.log(`pool "${pool.name}": ${events.length} events audited, no violation of the four invariants`);
-    else for (const v of violations) console.log(`violation of invariant ${v.invariant} at event ${v.seq}: ${v.message}`);
+    else if (violations.length === 0)
+      console.log(`pool "${pool.name}": ${events.length} events audited, no violation of the four invariants`);
+    else
+      for (const v of violations) console.log(`violation of invariant ${v.invariant} at event ${v.seq}: ${v.message}`);
     return violations.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     sim.close();

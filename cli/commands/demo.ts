@@ -11,7 +11,9 @@ import { ms, summary, table } from '../format';
 import { migrate } from '../migration-client';
 import { bringUp, untilInterrupted, type UpOptions } from './up';
 
-export interface DemoOptions extends UpOptions { exit?: boolean }
+export interface DemoOptions extends UpOptions {
+  exit?: boolean;
+}
 
 const nextHost = (pool: Pool, host: string) => {
   const i = pool.hosts.findIndex((h) => h.name === host);
@@ -24,7 +26,10 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   const results: MigrationResult[] = [];
   // Each VM goes out with early attach and comes home with the legacy plan: same VM, same disks.
   for (const vm of pool.vms) {
-    for (const [plan, to] of [['early-attach', nextHost(pool, vm.residentOn)], ['legacy', vm.residentOn]] as [PlanKind, string][]) {
+    for (const [plan, to] of [
+      ['early-attach', nextHost(pool, vm.residentOn)],
+      ['legacy', vm.residentOn],
+    ] as [PlanKind, string][]) {
       const r = await migrate(client, sim.snapshot(), { vm: vm.name, to, plan });
       console.error(`  ${summary(r)}`);
       results.push(r);
@@ -45,8 +50,18 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
 
 function printReport(pool: Pool, results: MigrationResult[], violations: number): void {
   const disks = (vm: string) => pool.vms.find((v) => v.name === vm)?.vbds.filter((b) => !b.empty).length ?? 0;
-  const rows = results.map((r) => [r.vm, `${r.earlyAttached.length}/${disks(r.vm)}`, r.plan, ms(r.downtimeMs), ms(r.idleInDowntimeMs), ms(r.totalMs), r.outcome]);
-  console.log(`\n${table(['VM', 'disks early/total', 'plan', 'downtime ms', 'idle ms', 'total ms', 'outcome'], rows)}\n`);
+  const rows = results.map((r) => [
+    r.vm,
+    `${r.earlyAttached.length}/${disks(r.vm)}`,
+    r.plan,
+    ms(r.downtimeMs),
+    ms(r.idleInDowntimeMs),
+    ms(r.totalMs),
+    r.outcome,
+  ]);
+  console.log(
+    `\n${table(['VM', 'disks early/total', 'plan', 'downtime ms', 'idle ms', 'total ms', 'outcome'], rows)}\n`,
+  );
   const saved = pool.vms.map((vm) => {
     const of = (plan: PlanKind) => results.find((r) => r.vm === vm.name && r.plan === plan)?.downtimeMs ?? 0;
     return [vm.name, ms(of('legacy')), ms(of('early-attach')), ms(of('legacy') - of('early-attach'))];

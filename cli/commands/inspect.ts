@@ -2,7 +2,13 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { MigrationResult } from '../../domain/request';
 import { zodMessage } from '../../domain/zod-message';
-import { abortArgsSchema, abortUpdate, LIVE_MIGRATE_WORKFLOW, progressQuery, searchAttributes as SA } from '../../workflows/definitions';
+import {
+  abortArgsSchema,
+  abortUpdate,
+  LIVE_MIGRATE_WORKFLOW,
+  progressQuery,
+  searchAttributes as SA,
+} from '../../workflows/definitions';
 import { connectClient } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { summary, table } from '../format';
@@ -19,8 +25,16 @@ export async function statusCommand(workflowId: string, o: { json?: boolean }): 
     console.log(JSON.stringify({ workflowId, status: desc.status.name, progress, result }));
     return EXIT.ok;
   }
-  console.log(`${workflowId}: ${desc.status.name}${progress ? `, phase ${progress.phase}, atoms ${progress.atomsDone}/${progress.atomsTotal}` : ''}`);
-  if (progress) console.log(table(['VBD', 'early', 'state'], progress.vbds.map((v) => [v.device, v.early ? 'yes' : 'no', v.state])));
+  console.log(
+    `${workflowId}: ${desc.status.name}${progress ? `, phase ${progress.phase}, atoms ${progress.atomsDone}/${progress.atomsTotal}` : ''}`,
+  );
+  if (progress)
+    console.log(
+      table(
+        ['VBD', 'early', 'state'],
+        progress.vbds.map((v) => [v.device, v.early ? 'yes' : 'no', v.state]),
+      ),
+    );
   if (result) console.log(summary(result));
   return EXIT.ok;
 }
@@ -50,12 +64,25 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
   for await (const wf of client.workflow.list({ query: `WorkflowType = '${LIVE_MIGRATE_WORKFLOW}'` })) {
     const sa = wf.typedSearchAttributes;
     rows.push({
-      workflowId: wf.workflowId, status: wf.status.name, vm: sa.get(SA.VmName) ?? '', from: sa.get(SA.SourceHost) ?? '', to: sa.get(SA.DestinationHost) ?? '',
-      plan: sa.get(SA.MigrationPlan) ?? '', phase: sa.get(SA.MigrationPhase) ?? '', downtimeMs: sa.get(SA.DowntimeMs) ?? null, startTime: wf.startTime.toISOString(),
+      workflowId: wf.workflowId,
+      status: wf.status.name,
+      vm: sa.get(SA.VmName) ?? '',
+      from: sa.get(SA.SourceHost) ?? '',
+      to: sa.get(SA.DestinationHost) ?? '',
+      plan: sa.get(SA.MigrationPlan) ?? '',
+      phase: sa.get(SA.MigrationPhase) ?? '',
+      downtimeMs: sa.get(SA.DowntimeMs) ?? null,
+      startTime: wf.startTime.toISOString(),
     });
     if (rows.length >= 200) break;
   }
   if (o.json) console.log(JSON.stringify(rows));
-  else console.log(table(['workflow', 'status', 'vm', 'from', 'to', 'plan', 'phase', 'downtime ms'], rows.map((r) => [r.workflowId, r.status, r.vm, r.from, r.to, r.plan, r.phase, r.downtimeMs ?? ''])));
+  else
+    console.log(
+      table(
+        ['workflow', 'status', 'vm', 'from', 'to', 'plan', 'phase', 'downtime ms'],
+        rows.map((r) => [r.workflowId, r.status, r.vm, r.from, r.to, r.plan, r.phase, r.downtimeMs ?? '']),
+      ),
+    );
   return EXIT.ok;
 }

@@ -7,7 +7,12 @@ import { EXIT, UsageError } from '../errors';
 import { summary } from '../format';
 import { startMigration, type MigrationHandle } from '../migration-client';
 
-export interface MigrateOptions { to: string; plan: string; json?: boolean; wait: boolean }
+export interface MigrateOptions {
+  to: string;
+  plan: string;
+  json?: boolean;
+  wait: boolean;
+}
 
 export async function migrateCommand(vm: string, o: MigrateOptions): Promise<number> {
   const parsed = migrationRequestSchema.safeParse({ vm, to: o.to, plan: o.plan });

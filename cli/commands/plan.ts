@@ -9,7 +9,12 @@ import { poolSnapshot } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { ms, table } from '../format';
 
-export interface PlanOptions { to: string; pool?: string; plan: string; json?: boolean }
+export interface PlanOptions {
+  to: string;
+  pool?: string;
+  plan: string;
+  json?: boolean;
+}
 
 export async function planCommand(vm: string, o: PlanOptions): Promise<number> {
   const parsed = migrationRequestSchema.safeParse({ vm, to: o.to, plan: o.plan });
@@ -23,12 +28,32 @@ export async function planCommand(vm: string, o: PlanOptions): Promise<number> {
   });
   const chosen = both.find((b) => b.m.kind === parsed.data.plan) ?? both[0]!;
   if (o.json) {
-    console.log(JSON.stringify({ vm, from: chosen.m.from, to: o.to, plan: chosen.m.kind, decisions: chosen.m.decisions, predicted: Object.fromEntries(both.map((b) => [b.m.kind, { downtimeMs: b.downtimeMs, totalMs: b.totalMs }])), atoms: renderPlan(chosen.m.plan) }));
+    console.log(
+      JSON.stringify({
+        vm,
+        from: chosen.m.from,
+        to: o.to,
+        plan: chosen.m.kind,
+        decisions: chosen.m.decisions,
+        predicted: Object.fromEntries(both.map((b) => [b.m.kind, { downtimeMs: b.downtimeMs, totalMs: b.totalMs }])),
+        atoms: renderPlan(chosen.m.plan),
+      }),
+    );
     return EXIT.ok;
   }
   console.log(`${vm}: ${chosen.m.from} → ${o.to}, plan ${chosen.m.kind}\n`);
-  console.log(table(['VBD', 'early', 'reason'], chosen.m.decisions.map((d) => [d.device, d.early ? 'yes' : 'no', d.detail])));
+  console.log(
+    table(
+      ['VBD', 'early', 'reason'],
+      chosen.m.decisions.map((d) => [d.device, d.early ? 'yes' : 'no', d.detail]),
+    ),
+  );
   console.log(`\n${renderPlan(chosen.m.plan).join('\n')}\n`);
-  console.log(table(['plan', 'predicted downtime ms', 'predicted total ms'], both.map((b) => [b.m.kind, ms(b.downtimeMs), ms(b.totalMs)])));
+  console.log(
+    table(
+      ['plan', 'predicted downtime ms', 'predicted total ms'],
+      both.map((b) => [b.m.kind, ms(b.downtimeMs), ms(b.totalMs)]),
+    ),
+  );
   return EXIT.ok;
 }

@@ -8,7 +8,12 @@ import { config } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { startStack, type Stack } from '../stack';
 
-export interface UpOptions { pool: string; port: string; uiPort: string; fresh?: boolean }
+export interface UpOptions {
+  pool: string;
+  port: string;
+  uiPort: string;
+  fresh?: boolean;
+}
 
 const log = (line: string) => console.error(line);
 
@@ -31,7 +36,10 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<{ stack: St
     log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
   } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
   const stack = await startStack(pool, {
-    stateFile: cfg.stateFile, temporalDbFile: join(dirname(cfg.stateFile), 'temporal.db'), ...ports, log,
+    stateFile: cfg.stateFile,
+    temporalDbFile: join(dirname(cfg.stateFile), 'temporal.db'),
+    ...ports,
+    log,
   });
   return { stack, sim, pool };
 }

@@ -10,8 +10,23 @@ export const EFFECTS = ['fail', 'hang', 'crash-before', 'crash-after'] as const;
 export type Effect = (typeof EFFECTS)[number];
 export type Role = 'source' | 'destination';
 
-export interface FaultCell { kind: 'fault'; id: string; plan: PlanKind; atom: AtomName; role: Role; phase: Phase; device?: string; effect: Effect }
-export interface AbortCell { kind: 'abort'; id: string; plan: PlanKind; phase: MigrationPhase; hold: { atom: AtomName; role: Role } }
+export interface FaultCell {
+  kind: 'fault';
+  id: string;
+  plan: PlanKind;
+  atom: AtomName;
+  role: Role;
+  phase: Phase;
+  device?: string;
+  effect: Effect;
+}
+export interface AbortCell {
+  kind: 'abort';
+  id: string;
+  plan: PlanKind;
+  phase: MigrationPhase;
+  hold: { atom: AtomName; role: Role };
+}
 export type Cell = FaultCell | AbortCell;
 
 export const LANES = 4;
@@ -19,13 +34,28 @@ export const LANES = 4;
 /** Identical VMs, one per lane, so cells run side by side: two SMAPIv3 disks (one RO) and one SMAPIv1. */
 export function matrixPool(name: string): PoolInput {
   return {
-    name, timeScale: 0.1,
+    name,
+    timeScale: 0.1,
     hosts: [{ name: 'host-a' }, { name: 'host-b' }],
-    sms: [{ type: 'zfs-vol', requiredApiVersion: '3.0' }, { type: 'nfs', requiredApiVersion: '1.0' }],
-    srs: [{ name: 'v3', type: 'zfs-vol', shared: true }, { name: 'v1', type: 'nfs', shared: true }],
+    sms: [
+      { type: 'zfs-vol', requiredApiVersion: '3.0' },
+      { type: 'nfs', requiredApiVersion: '1.0' },
+    ],
+    srs: [
+      { name: 'v3', type: 'zfs-vol', shared: true },
+      { name: 'v1', type: 'nfs', shared: true },
+    ],
     vms: Array.from({ length: LANES }, (_, i) => ({
-      name: `lane-${i}`, residentOn: i % 2 === 0 ? 'host-a' : 'host-b', memoryMiB: 256, dirtyRateMiBps: 20, vifs: 1,
-      vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' as const }, { device: 'xvdb', sr: 'v1', mode: 'RW' as const }, { device: 'xvdc', sr: 'v3', mode: 'RO' as const }],
+      name: `lane-${i}`,
+      residentOn: i % 2 === 0 ? 'host-a' : 'host-b',
+      memoryMiB: 256,
+      dirtyRateMiBps: 20,
+      vifs: 1,
+      vbds: [
+        { device: 'xvda', sr: 'v3', mode: 'RW' as const },
+        { device: 'xvdb', sr: 'v1', mode: 'RW' as const },
+        { device: 'xvdc', sr: 'v3', mode: 'RO' as const },
+      ],
     })),
   };
 }
@@ -38,7 +68,8 @@ function atomRows(plan: PlanKind): Omit<FaultCell, 'effect' | 'id' | 'kind'>[] {
   for (const c of atomsOf(m.plan)) {
     const role: Role = c.host === m.from ? 'source' : 'destination';
     const key = `${c.atom}/${role}/${c.phase}`;
-    if (!rows.has(key)) rows.set(key, { plan, atom: c.atom, role, phase: c.phase, ...(c.vbd ? { device: c.vbd.device } : {}) });
+    if (!rows.has(key))
+      rows.set(key, { plan, atom: c.atom, role, phase: c.phase, ...(c.vbd ? { device: c.vbd.device } : {}) });
   }
   return [...rows.values()];
 }
@@ -53,7 +84,17 @@ const ABORTS: { phase: MigrationPhase; hold: AbortCell['hold'] }[] = [
 export function matrixCells(): Cell[] {
   const plans: PlanKind[] = ['early-attach', 'legacy'];
   const faults = plans.flatMap((plan) =>
-    atomRows(plan).flatMap((row) => EFFECTS.map((effect): Cell => ({ kind: 'fault', id: `${plan} ${row.atom}@${row.role} (${row.phase}) × ${effect}`, ...row, effect }))));
-  const aborts = plans.flatMap((plan) => ABORTS.map((a): Cell => ({ kind: 'abort', id: `${plan} abort in ${a.phase}`, plan, ...a })));
+    atomRows(plan).flatMap((row) =>
+      EFFECTS.map((effect): Cell => ({
+        kind: 'fault',
+        id: `${plan} ${row.atom}@${row.role} (${row.phase}) × ${effect}`,
+        ...row,
+        effect,
+      })),
+    ),
+  );
+  const aborts = plans.flatMap((plan) =>
+    ABORTS.map((a): Cell => ({ kind: 'abort', id: `${plan} abort in ${a.phase}`, plan, ...a })),
+  );
   return [...faults, ...aborts];
 }

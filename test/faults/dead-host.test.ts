@@ -9,7 +9,10 @@ import { testTarget } from '../helpers/server';
 describe('dead destination host', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startStack(e2ePool(`dead-${Date.now()}`, { timeScale: 0.1 }), { ...testTarget(), hostProcesses: true });
+    stack = await startStack(e2ePool(`dead-${Date.now()}`, { timeScale: 0.1 }), {
+      ...testTarget(),
+      hostProcesses: true,
+    });
     await stack.hosts.get('host-b')!.stop();
   });
   afterAll(() => stack.stop());

@@ -24,9 +24,11 @@ describe('fault matrix', () => {
     stack = await startStack(matrixPool(`matrix-${Date.now()}`), { ...testTarget(), hostProcesses: true });
     // Lanes run side by side, each its own VM; cells within a lane run one after another.
     const lanes: Cell[][] = Array.from({ length: LANES }, (_, i) => cells.filter((_, j) => j % LANES === i));
-    await Promise.all(lanes.map(async (lane, i) => {
-      for (const cell of lane) results.set(cell.id, await runCell(stack, `lane-${i}`, cell));
-    }));
+    await Promise.all(
+      lanes.map(async (lane, i) => {
+        for (const cell of lane) results.set(cell.id, await runCell(stack, `lane-${i}`, cell));
+      }),
+    );
     const table = renderMatrix([...results.values()], (Date.now() - started) / 1000);
     mkdirSync(dirname(OUT), { recursive: true });
     writeMatrix(OUT, table);

@@ -4,12 +4,16 @@ import { EFFECTS, type FaultCell } from './cells';
 import type { CellResult } from './run-cell';
 
 const judge = (r: CellResult) => (r.violations === 0 && r.leaked.length === 0 && r.runsOn.length === 1 ? '' : ' ✗');
-const mark = (r: CellResult) => `${r.outcome} ${Math.round(r.downtimeMs)} ms${r.violations > 0 ? ` ${r.violations} viol.` : ''}${judge(r)}`;
+const mark = (r: CellResult) =>
+  `${r.outcome} ${Math.round(r.downtimeMs)} ms${r.violations > 0 ? ` ${r.violations} viol.` : ''}${judge(r)}`;
 
 export function renderMatrix(results: CellResult[], elapsedS: number): string {
   const faults = results.filter((r): r is CellResult & { cell: FaultCell } => r.cell.kind === 'fault');
   const rows = [...new Set(faults.map((r) => `${r.cell.plan} | ${r.cell.atom}@${r.cell.role} (${r.cell.phase})`))];
-  const cell = (row: string, effect: string) => faults.find((r) => `${r.cell.plan} | ${r.cell.atom}@${r.cell.role} (${r.cell.phase})` === row && r.cell.effect === effect);
+  const cell = (row: string, effect: string) =>
+    faults.find(
+      (r) => `${r.cell.plan} | ${r.cell.atom}@${r.cell.role} (${r.cell.phase})` === row && r.cell.effect === effect,
+    );
   const longest = Math.max(0, ...results.map((r) => r.rollbackMs ?? 0));
   const passing = results.filter((r) => judge(r) === '' && r.outcome !== 'error' && r.outcome !== 'failed').length;
   return [
@@ -24,11 +28,21 @@ export function renderMatrix(results: CellResult[], elapsedS: number): string {
     '',
     `| plan | atom | ${EFFECTS.join(' | ')} |`,
     `| --- | --- | ${EFFECTS.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row} | ${EFFECTS.map((e) => { const r = cell(row, e); return r ? mark(r) : '—'; }).join(' | ')} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row} | ${EFFECTS.map((e) => {
+          const r = cell(row, e);
+          return r ? mark(r) : '—';
+        }).join(' | ')} |`,
+    ),
     '',
     '| plan | abort in phase | abort | outcome |',
     '| --- | --- | --- | --- |',
-    ...results.filter((r) => r.cell.kind === 'abort').map((r) => `| ${r.cell.plan} | ${r.cell.kind === 'abort' ? r.cell.phase : ''} | ${r.abort ?? '—'} | ${mark(r)} |`),
+    ...results
+      .filter((r) => r.cell.kind === 'abort')
+      .map(
+        (r) => `| ${r.cell.plan} | ${r.cell.kind === 'abort' ? r.cell.phase : ''} | ${r.abort ?? '—'} | ${mark(r)} |`,
+      ),
     '',
   ].join('\n');
 }

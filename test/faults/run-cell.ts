@@ -41,10 +41,16 @@ export async function runCell(stack: LocalStack, vm: string, cell: Cell): Promis
   const to = from === 'host-a' ? 'host-b' : 'host-a';
   const hostOf = (role: Role) => (role === 'source' ? from : to);
   stack.sim.clearFaults(vm);
-  const fault = cell.kind === 'fault' ? cell : { atom: cell.hold.atom, role: cell.hold.role, effect: 'hang' as const, device: undefined, phase: cell.phase };
+  const fault =
+    cell.kind === 'fault'
+      ? cell
+      : { atom: cell.hold.atom, role: cell.hold.role, effect: 'hang' as const, device: undefined, phase: cell.phase };
   const forward = fault.phase === 'cleanup';
   stack.sim.addFault({
-    atom: fault.atom, host: hostOf(fault.role), vm, ...(fault.device ? { device: fault.device } : {}),
+    atom: fault.atom,
+    host: hostOf(fault.role),
+    vm,
+    ...(fault.device ? { device: fault.device } : {}),
     effect: fault.effect.startsWith('crash') ? 'crash' : (fault.effect as 'fail' | 'hang'),
     at: fault.effect === 'crash-after' ? 'after' : 'before',
     // A failure that outlasts every retry policy, except where only going forward is allowed.
@@ -56,21 +62,45 @@ export async function runCell(stack: LocalStack, vm: string, cell: Cell): Promis
     const handle = await stack.start({ vm, to, plan: cell.plan });
     if (cell.kind === 'abort') {
       await waitForPhase(handle, cell.phase, 60_000);
-      abort = await handle.executeUpdate(abortUpdate, { args: [{ reason: `matrix: abort in ${cell.phase}` }] }).then(() => 'accepted' as const, () => 'refused' as const);
+      abort = await handle.executeUpdate(abortUpdate, { args: [{ reason: `matrix: abort in ${cell.phase}` }] }).then(
+        () => 'accepted' as const,
+        () => 'refused' as const,
+      );
     }
     const r = await handle.result();
     const runsOn = stack.sim.runningOn(r.vmUuid);
     const expectedHost = r.outcome === 'migrated' ? to : from;
     return {
-      cell, outcome: r.outcome, downtimeMs: r.downtimeMs, rollbackMs: rollbackMs(r), abort,
+      cell,
+      outcome: r.outcome,
+      downtimeMs: r.downtimeMs,
+      rollbackMs: rollbackMs(r),
+      abort,
       violations: audit(stack.sim.events()).length,
-      leaked: stack.sim.attachments(r.vmUuid).filter((a) => a.host !== runsOn[0]).map((a) => `${a.device}@${a.host}`),
-      runsOn, expectedHost,
+      leaked: stack.sim
+        .attachments(r.vmUuid)
+        .filter((a) => a.host !== runsOn[0])
+        .map((a) => `${a.device}@${a.host}`),
+      runsOn,
+      expectedHost,
       pauseMatches: Math.abs(realPauseMs(stack, r, afterSeq) - r.downtimeMs) < 1,
       faultFired: stack.sim.faultFirings(vm) > 0,
     };
   } catch (err) {
-    return { cell, outcome: 'error', downtimeMs: 0, rollbackMs: null, violations: -1, leaked: [], runsOn: [], expectedHost: '', pauseMatches: false, faultFired: false, abort, error: String(err) };
+    return {
+      cell,
+      outcome: 'error',
+      downtimeMs: 0,
+      rollbackMs: null,
+      violations: -1,
+      leaked: [],
+      runsOn: [],
+      expectedHost: '',
+      pauseMatches: false,
+      faultFired: false,
+      abort,
+      error: String(err),
+    };
   } finally {
     stack.sim.clearFaults(vm);
   }

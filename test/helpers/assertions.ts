@@ -9,6 +9,11 @@ export function expectRolledBackCleanly(stack: LocalStack, r: MigrationResult): 
   expect(r.outcome).toBe('rolled-back');
   expect(stack.sim.runningOn(r.vmUuid)).toEqual([r.from]);
   expect(stack.sim.attachments(r.vmUuid).filter((a) => a.host !== r.from)).toEqual([]);
-  expect(stack.sim.attachments(r.vmUuid).filter((a) => a.host === r.from).every((a) => a.active === 1)).toBe(true);
+  expect(
+    stack.sim
+      .attachments(r.vmUuid)
+      .filter((a) => a.host === r.from)
+      .every((a) => a.active === 1),
+  ).toBe(true);
   expect(audit(stack.sim.events())).toEqual([]);
 }

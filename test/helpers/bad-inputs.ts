@@ -30,7 +30,13 @@ export function badInputPool(): PoolInput {
   pool.vms!.push(
     { name: 'pinned', residentOn: 'host-a', memoryMiB: 128, vbds: [{ device: 'xvda', sr: 'local-a', mode: 'RW' }] },
     // 128 GiB at 1100 MiB/s, nothing dirtied: ~119 s of pre-copy, ~12 s at timeScale 0.1.
-    { name: 'big', residentOn: 'host-a', memoryMiB: 131072, dirtyRateMiBps: 0, vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' }] },
+    {
+      name: 'big',
+      residentOn: 'host-a',
+      memoryMiB: 131072,
+      dirtyRateMiBps: 0,
+      vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' }],
+    },
   );
   return pool;
 }
@@ -63,31 +69,115 @@ type Vm = NonNullable<PoolInput['vms']>[number];
 const vm = (pool: PoolInput, name: string): Vm => pool.vms!.find((v) => v.name === name)!;
 
 export const POOL_CASES: PoolCase[] = [
-  { name: 'malformed YAML', shown: 'hosts: [ {name: a', file: 'name: x\nhosts: [ {name: a\n', message: /pool file \S+malformed-yaml\.yaml: not valid YAML\/JSON: / },
-  { name: 'file that cannot be read', shown: '--pool <missing file>', file: null, message: /pool file \S+missing\.yaml: cannot be read$/ },
-  { name: 'VBD naming an SR that does not exist', shown: 'vm-1 xvda: sr: nowhere', file: (p) => void (vm(p, 'vm-1').vbds![0]!.sr = 'nowhere'), message: /vms\.0\.vbds\.0\.sr: VM "vm-1" xvda: unknown SR "nowhere"$/ },
-  { name: 'duplicate host name', shown: 'hosts: host-a, host-b, host-a', file: (p) => void p.hosts.push({ name: 'host-a' }), message: /hosts: duplicate name "host-a"$/ },
-  { name: 'duplicate VM name', shown: 'a second VM named vm-1', file: (p) => void p.vms!.push(structuredClone(vm(p, 'vm-1'))), message: /vms: duplicate name "vm-1"$/ },
-  { name: 'duplicate SR name', shown: 'a second SR named v3', file: (p) => void p.srs!.push({ name: 'v3', type: 'nfs', shared: true }), message: /srs: duplicate name "v3"$/ },
-  { name: 'VM resident on an unknown host', shown: 'vm-1 residentOn: host-z', file: (p) => void (vm(p, 'vm-1').residentOn = 'host-z'), message: /vms\.0\.residentOn: VM "vm-1" is resident on unknown host "host-z"$/ },
-  { name: 'negative memory', shown: 'vm-1 memoryMiB: -256', file: (p) => void (vm(p, 'vm-1').memoryMiB = -256), message: /vms\.0\.memoryMiB: Number must be greater than 0$/ },
-  { name: 'VBD on an SR its host cannot reach', shown: 'vm-1 (on host-a) xvdc: sr: local-b (local to host-b)', file: (p) => void (vm(p, 'vm-1').vbds![2]!.sr = 'local-b'),
-    message: /vms\.0\.vbds\.2\.sr: VM "vm-1" xvdc: SR "local-b" is local to host-b, not reachable from host-a$/ },
-  { name: 'duplicate device', shown: 'vm-1: xvda twice', file: (p) => void vm(p, 'vm-1').vbds!.push({ device: 'xvda', sr: 'v1' }), message: /vms\.0\.vbds: VM "vm-1" has device "xvda" twice$/ },
-  { name: 'VDI shared read-write', shown: 'vm-1 xvda and big xvda: vdi: base, vm-1 RW',
-    file: (p) => { vm(p, 'vm-1').vbds![0]!.vdi = 'base'; Object.assign(vm(p, 'big').vbds![0]!, { vdi: 'base', mode: 'RO' }); },
-    message: /vms: VDI "base" is shared by vm-1, big but not read-only in every use$/ },
-  { name: 'fault on an unknown host', shown: 'faults: [{atom: VBD_activate, host: host-z, effect: fail}]', file: (p) => void (p.faults = [{ atom: 'VBD_activate', host: 'host-z', effect: 'fail' }]),
-    message: /faults\.0\.host: fault on unknown host "host-z"$/ },
-  { name: 'fault on an unknown atom', shown: 'faults: [{atom: VBD_activte, effect: fail}]', file: (p) => void (p.faults = [{ atom: 'VBD_activte' as 'VBD_activate', effect: 'fail' }]),
-    message: /faults\.0\.atom: Invalid enum value\. Expected .*, received 'VBD_activte'$/ },
-  { name: 'fault on an unknown VM', shown: 'faults: [{atom: VM_suspend, vm: ghost, effect: hang}]', file: (p) => void (p.faults = [{ atom: 'VM_suspend', vm: 'ghost', effect: 'hang' }]),
-    message: /faults\.0\.vm: fault on unknown VM "ghost"$/ },
-  { name: 'negative timeScale', shown: 'timeScale: -1', file: (p) => void (p.timeScale = -1), message: /timeScale: Number must be greater than 0$/ },
-  { name: 'unknown field', shown: 'colour: blue', file: (p) => void Object.assign(p, { colour: 'blue' }), message: /Unrecognized key\(s\) in object: 'colour'$/ },
-  { name: 'SR type with no SM record (valid)', shown: 'srs: + {name: odd, type: gluster, shared: true}; vm-1 xvda on odd',
-    file: (p) => { p.srs!.push({ name: 'odd', type: 'gluster', shared: true }); vm(p, 'vm-1').vbds![0]!.sr = 'odd'; },
-    message: /^xvda: not early \(no-sm: no SM record for SR type gluster\)$/, valid: true },
+  {
+    name: 'malformed YAML',
+    shown: 'hosts: [ {name: a',
+    file: 'name: x\nhosts: [ {name: a\n',
+    message: /pool file \S+malformed-yaml\.yaml: not valid YAML\/JSON: /,
+  },
+  {
+    name: 'file that cannot be read',
+    shown: '--pool <missing file>',
+    file: null,
+    message: /pool file \S+missing\.yaml: cannot be read$/,
+  },
+  {
+    name: 'VBD naming an SR that does not exist',
+    shown: 'vm-1 xvda: sr: nowhere',
+    file: (p) => void (vm(p, 'vm-1').vbds![0]!.sr = 'nowhere'),
+    message: /vms\.0\.vbds\.0\.sr: VM "vm-1" xvda: unknown SR "nowhere"$/,
+  },
+  {
+    name: 'duplicate host name',
+    shown: 'hosts: host-a, host-b, host-a',
+    file: (p) => void p.hosts.push({ name: 'host-a' }),
+    message: /hosts: duplicate name "host-a"$/,
+  },
+  {
+    name: 'duplicate VM name',
+    shown: 'a second VM named vm-1',
+    file: (p) => void p.vms!.push(structuredClone(vm(p, 'vm-1'))),
+    message: /vms: duplicate name "vm-1"$/,
+  },
+  {
+    name: 'duplicate SR name',
+    shown: 'a second SR named v3',
+    file: (p) => void p.srs!.push({ name: 'v3', type: 'nfs', shared: true }),
+    message: /srs: duplicate name "v3"$/,
+  },
+  {
+    name: 'VM resident on an unknown host',
+    shown: 'vm-1 residentOn: host-z',
+    file: (p) => void (vm(p, 'vm-1').residentOn = 'host-z'),
+    message: /vms\.0\.residentOn: VM "vm-1" is resident on unknown host "host-z"$/,
+  },
+  {
+    name: 'negative memory',
+    shown: 'vm-1 memoryMiB: -256',
+    file: (p) => void (vm(p, 'vm-1').memoryMiB = -256),
+    message: /vms\.0\.memoryMiB: Number must be greater than 0$/,
+  },
+  {
+    name: 'VBD on an SR its host cannot reach',
+    shown: 'vm-1 (on host-a) xvdc: sr: local-b (local to host-b)',
+    file: (p) => void (vm(p, 'vm-1').vbds![2]!.sr = 'local-b'),
+    message: /vms\.0\.vbds\.2\.sr: VM "vm-1" xvdc: SR "local-b" is local to host-b, not reachable from host-a$/,
+  },
+  {
+    name: 'duplicate device',
+    shown: 'vm-1: xvda twice',
+    file: (p) => void vm(p, 'vm-1').vbds!.push({ device: 'xvda', sr: 'v1' }),
+    message: /vms\.0\.vbds: VM "vm-1" has device "xvda" twice$/,
+  },
+  {
+    name: 'VDI shared read-write',
+    shown: 'vm-1 xvda and big xvda: vdi: base, vm-1 RW',
+    file: (p) => {
+      vm(p, 'vm-1').vbds![0]!.vdi = 'base';
+      Object.assign(vm(p, 'big').vbds![0]!, { vdi: 'base', mode: 'RO' });
+    },
+    message: /vms: VDI "base" is shared by vm-1, big but not read-only in every use$/,
+  },
+  {
+    name: 'fault on an unknown host',
+    shown: 'faults: [{atom: VBD_activate, host: host-z, effect: fail}]',
+    file: (p) => void (p.faults = [{ atom: 'VBD_activate', host: 'host-z', effect: 'fail' }]),
+    message: /faults\.0\.host: fault on unknown host "host-z"$/,
+  },
+  {
+    name: 'fault on an unknown atom',
+    shown: 'faults: [{atom: VBD_activte, effect: fail}]',
+    file: (p) => void (p.faults = [{ atom: 'VBD_activte' as 'VBD_activate', effect: 'fail' }]),
+    message: /faults\.0\.atom: Invalid enum value\. Expected .*, received 'VBD_activte'$/,
+  },
+  {
+    name: 'fault on an unknown VM',
+    shown: 'faults: [{atom: VM_suspend, vm: ghost, effect: hang}]',
+    file: (p) => void (p.faults = [{ atom: 'VM_suspend', vm: 'ghost', effect: 'hang' }]),
+    message: /faults\.0\.vm: fault on unknown VM "ghost"$/,
+  },
+  {
+    name: 'negative timeScale',
+    shown: 'timeScale: -1',
+    file: (p) => void (p.timeScale = -1),
+    message: /timeScale: Number must be greater than 0$/,
+  },
+  {
+    name: 'unknown field',
+    shown: 'colour: blue',
+    file: (p) => void Object.assign(p, { colour: 'blue' }),
+    message: /Unrecognized key\(s\) in object: 'colour'$/,
+  },
+  {
+    name: 'SR type with no SM record (valid)',
+    shown: 'srs: + {name: odd, type: gluster, shared: true}; vm-1 xvda on odd',
+    file: (p) => {
+      p.srs!.push({ name: 'odd', type: 'gluster', shared: true });
+      vm(p, 'vm-1').vbds![0]!.sr = 'odd';
+    },
+    message: /^xvda: not early \(no-sm: no SM record for SR type gluster\)$/,
+    valid: true,
+  },
 ];
 
 export interface CliCase {
@@ -102,19 +192,69 @@ export interface CliCase {
 export const UNKNOWN_WORKFLOW_ID = 'migrate-no-such-migration';
 
 export const CLI_CASES: CliCase[] = [
-  { name: 'unknown VM', args: ['migrate', 'ghost', '--to', 'host-b'], message: /^liveshift: unknown VM "ghost" \(known: vm-1, pinned, big\)$/ },
-  { name: 'unknown host', args: ['migrate', 'vm-1', '--to', 'host-z'], message: /^liveshift: unknown host "host-z" \(known: host-a, host-b\)$/ },
-  { name: 'same source and destination host', args: ['migrate', 'vm-1', '--to', 'host-a'], message: /^liveshift: VM "vm-1" already runs on host-a: source and destination are the same host$/ },
-  { name: 'SR not reachable from the destination', args: ['migrate', 'pinned', '--to', 'host-b'], message: /^liveshift: VM "pinned" xvda: SR "local-a" is not reachable from host-b \(local to host-a\)$/ },
-  { name: 'unknown --plan', args: ['migrate', 'vm-1', '--to', 'host-b', '--plan', 'fast'], message: /^liveshift: option '--plan <plan>' argument 'fast' is invalid\. Allowed choices are early-attach, legacy\.$/ },
-  { name: 'missing --to', args: ['migrate', 'vm-1'], message: /^liveshift: required option '--to <host>' not specified$/ },
-  { name: '--to without a value', args: ['migrate', 'vm-1', '--to'], message: /^liveshift: option '--to <host>' argument missing$/ },
-  { name: 'unknown option', args: ['migrate', 'vm-1', '--to', 'host-b', '--pln', 'legacy'], message: /^liveshift: unknown option '--pln' \(Did you mean --plan\?\)$/ },
-  { name: 'unknown command', args: ['migrat', 'vm-1', '--to', 'host-b'], message: /^liveshift: unknown command 'migrat' \(Did you mean migrate\?\)$/ },
-  { name: 'status of an unknown workflow id', args: ['status', UNKNOWN_WORKFLOW_ID], message: new RegExp(`^liveshift: no migration ${UNKNOWN_WORKFLOW_ID}$`) },
-  { name: 'abort of an unknown workflow id', args: ['abort', UNKNOWN_WORKFLOW_ID], message: new RegExp(`^liveshift: no running migration ${UNKNOWN_WORKFLOW_ID}$`) },
-  { name: 'migrate with no state file', args: ['migrate', 'vm-1', '--to', 'host-b'], stateFile: 'absent/pool.db',
-    message: /^liveshift: no pool state at \S+absent\/pool\.db: start the pool with `liveshift up` \(or `liveshift demo`\)$/ },
+  {
+    name: 'unknown VM',
+    args: ['migrate', 'ghost', '--to', 'host-b'],
+    message: /^liveshift: unknown VM "ghost" \(known: vm-1, pinned, big\)$/,
+  },
+  {
+    name: 'unknown host',
+    args: ['migrate', 'vm-1', '--to', 'host-z'],
+    message: /^liveshift: unknown host "host-z" \(known: host-a, host-b\)$/,
+  },
+  {
+    name: 'same source and destination host',
+    args: ['migrate', 'vm-1', '--to', 'host-a'],
+    message: /^liveshift: VM "vm-1" already runs on host-a: source and destination are the same host$/,
+  },
+  {
+    name: 'SR not reachable from the destination',
+    args: ['migrate', 'pinned', '--to', 'host-b'],
+    message: /^liveshift: VM "pinned" xvda: SR "local-a" is not reachable from host-b \(local to host-a\)$/,
+  },
+  {
+    name: 'unknown --plan',
+    args: ['migrate', 'vm-1', '--to', 'host-b', '--plan', 'fast'],
+    message:
+      /^liveshift: option '--plan <plan>' argument 'fast' is invalid\. Allowed choices are early-attach, legacy\.$/,
+  },
+  {
+    name: 'missing --to',
+    args: ['migrate', 'vm-1'],
+    message: /^liveshift: required option '--to <host>' not specified$/,
+  },
+  {
+    name: '--to without a value',
+    args: ['migrate', 'vm-1', '--to'],
+    message: /^liveshift: option '--to <host>' argument missing$/,
+  },
+  {
+    name: 'unknown option',
+    args: ['migrate', 'vm-1', '--to', 'host-b', '--pln', 'legacy'],
+    message: /^liveshift: unknown option '--pln' \(Did you mean --plan\?\)$/,
+  },
+  {
+    name: 'unknown command',
+    args: ['migrat', 'vm-1', '--to', 'host-b'],
+    message: /^liveshift: unknown command 'migrat' \(Did you mean migrate\?\)$/,
+  },
+  {
+    name: 'status of an unknown workflow id',
+    args: ['status', UNKNOWN_WORKFLOW_ID],
+    message: new RegExp(`^liveshift: no migration ${UNKNOWN_WORKFLOW_ID}$`),
+  },
+  {
+    name: 'abort of an unknown workflow id',
+    args: ['abort', UNKNOWN_WORKFLOW_ID],
+    message: new RegExp(`^liveshift: no running migration ${UNKNOWN_WORKFLOW_ID}$`),
+  },
+  {
+    name: 'migrate with no state file',
+    args: ['migrate', 'vm-1', '--to', 'host-b'],
+    stateFile: 'absent/pool.db',
+    message:
+      /^liveshift: no pool state at \S+absent\/pool\.db: start the pool with `liveshift up` \(or `liveshift demo`\)$/,
+  },
 ];
 
 export interface WorkflowInputCase {
@@ -127,17 +267,57 @@ export interface WorkflowInputCase {
 }
 
 export const WORKFLOW_INPUT_CASES: WorkflowInputCase[] = [
-  { name: 'vm is a number', input: '{"vm":5}', message: /^invalid migration request: vm: Expected string, received number \(and 1 more problem\)$/, firstTask: true },
-  { name: 'empty object', input: '{}', message: /^invalid migration request: vm: Required \(and 1 more problem\)$/, firstTask: true },
+  {
+    name: 'vm is a number',
+    input: '{"vm":5}',
+    message: /^invalid migration request: vm: Expected string, received number \(and 1 more problem\)$/,
+    firstTask: true,
+  },
+  {
+    name: 'empty object',
+    input: '{}',
+    message: /^invalid migration request: vm: Required \(and 1 more problem\)$/,
+    firstTask: true,
+  },
   { name: 'no input', input: null, message: /^invalid migration request: Required$/, firstTask: true },
-  { name: 'not an object', input: '"vm-1"', message: /^invalid migration request: Expected object, received string$/, firstTask: true },
-  { name: 'unknown plan', input: '{"vm":"vm-1","to":"host-b","plan":"fast"}',
-    message: /^invalid migration request: plan: Invalid enum value\. Expected 'early-attach' \| 'legacy', received 'fast'$/, firstTask: true },
-  { name: 'extra field', input: '{"vm":"vm-1","to":"host-b","extra":1}', message: /^invalid migration request: Unrecognized key\(s\) in object: 'extra'$/, firstTask: true },
-  { name: 'empty VM name', input: '{"vm":"","to":"host-b"}', message: /^invalid migration request: vm: a VM name is required$/, firstTask: true },
+  {
+    name: 'not an object',
+    input: '"vm-1"',
+    message: /^invalid migration request: Expected object, received string$/,
+    firstTask: true,
+  },
+  {
+    name: 'unknown plan',
+    input: '{"vm":"vm-1","to":"host-b","plan":"fast"}',
+    message:
+      /^invalid migration request: plan: Invalid enum value\. Expected 'early-attach' \| 'legacy', received 'fast'$/,
+    firstTask: true,
+  },
+  {
+    name: 'extra field',
+    input: '{"vm":"vm-1","to":"host-b","extra":1}',
+    message: /^invalid migration request: Unrecognized key\(s\) in object: 'extra'$/,
+    firstTask: true,
+  },
+  {
+    name: 'empty VM name',
+    input: '{"vm":"","to":"host-b"}',
+    message: /^invalid migration request: vm: a VM name is required$/,
+    firstTask: true,
+  },
   // Well-formed but wrong for this pool: refused after the snapshot activity, still without a retry.
-  { name: 'unknown VM', input: '{"vm":"ghost","to":"host-b"}', message: /^unknown VM "ghost" \(known: vm-1, pinned, big\)$/, firstTask: false },
-  { name: 'same source and destination host', input: '{"vm":"vm-1","to":"host-a"}', message: /^VM "vm-1" already runs on host-a: source and destination are the same host$/, firstTask: false },
+  {
+    name: 'unknown VM',
+    input: '{"vm":"ghost","to":"host-b"}',
+    message: /^unknown VM "ghost" \(known: vm-1, pinned, big\)$/,
+    firstTask: false,
+  },
+  {
+    name: 'same source and destination host',
+    input: '{"vm":"vm-1","to":"host-a"}',
+    message: /^VM "vm-1" already runs on host-a: source and destination are the same host$/,
+    firstTask: false,
+  },
 ];
 
 export interface AbortCase {
@@ -149,19 +329,44 @@ export interface AbortCase {
 }
 
 export const ABORT_CASES: AbortCase[] = [
-  { name: 'empty reason', arg: { reason: '' }, message: /^invalid abort arguments: reason: String must contain at least 1 character\(s\)$/ },
-  { name: 'reason is a number', arg: { reason: 5 }, message: /^invalid abort arguments: reason: Expected string, received number$/ },
-  { name: 'extra field', arg: { reason: 'maintenance', extra: 1 }, message: /^invalid abort arguments: Unrecognized key\(s\) in object: 'extra'$/ },
-  { name: 'reason longer than 200 characters', arg: { reason: 'x'.repeat(201) }, message: /^invalid abort arguments: reason: String must contain at most 200 character\(s\)$/ },
+  {
+    name: 'empty reason',
+    arg: { reason: '' },
+    message: /^invalid abort arguments: reason: String must contain at least 1 character\(s\)$/,
+  },
+  {
+    name: 'reason is a number',
+    arg: { reason: 5 },
+    message: /^invalid abort arguments: reason: Expected string, received number$/,
+  },
+  {
+    name: 'extra field',
+    arg: { reason: 'maintenance', extra: 1 },
+    message: /^invalid abort arguments: Unrecognized key\(s\) in object: 'extra'$/,
+  },
+  {
+    name: 'reason longer than 200 characters',
+    arg: { reason: 'x'.repeat(201) },
+    message: /^invalid abort arguments: reason: String must contain at most 200 character\(s\)$/,
+  },
   { name: 'null argument', arg: null, message: /^invalid abort arguments: Expected object, received null$/ },
   { name: 'no argument', arg: undefined, message: /^invalid abort arguments: Required$/ },
-  { name: 'liveshift abort --reason ""', cli: ['--reason', ''], message: /^liveshift: invalid abort arguments: reason: String must contain at least 1 character\(s\)$/ },
+  {
+    name: 'liveshift abort --reason ""',
+    cli: ['--reason', ''],
+    message: /^liveshift: invalid abort arguments: reason: String must contain at least 1 character\(s\)$/,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
 // Running them.
 
-export interface ProcessRun { code: number | null; stdout: string; stderr: string; timedOut: boolean }
+export interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
 
 /** Runs a process; kills it (its own child only) after `timeoutMs`. */
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<ProcessRun> {
@@ -188,9 +393,18 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, ti
 }
 
 const liveshiftBin = resolve('bin/liveshift.js');
-const liveshift = (args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number) => run(process.execPath, [liveshiftBin, ...args], env, timeoutMs);
-const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
-const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const liveshift = (args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number) =>
+  run(process.execPath, [liveshiftBin, ...args], env, timeoutMs);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 async function migrationCount(client: Client): Promise<number> {
   return (await client.workflow.count(`WorkflowType = '${LIVE_MIGRATE_WORKFLOW}'`)).count;
@@ -224,8 +438,18 @@ export interface CliObservation {
   stateFileCreated: boolean;
 }
 
-async function observeCli(t: Target, args: string[], stateFile: string, vmName: string | undefined, timeoutMs?: number): Promise<CliObservation> {
-  const before = { events: t.sim.events().length, pool: t.sim.config().name, migrations: await migrationCount(t.client) };
+async function observeCli(
+  t: Target,
+  args: string[],
+  stateFile: string,
+  vmName: string | undefined,
+  timeoutMs?: number,
+): Promise<CliObservation> {
+  const before = {
+    events: t.sim.events().length,
+    pool: t.sim.config().name,
+    migrations: await migrationCount(t.client),
+  };
   const stateExisted = existsSync(stateFile);
   const r = await liveshift(args, { LIVESHIFT_STATE: stateFile, TEMPORAL_ADDRESS: t.address }, timeoutMs);
   return {
@@ -239,7 +463,8 @@ async function observeCli(t: Target, args: string[], stateFile: string, vmName: 
     poolAfter: t.sim.config().name,
     migrationsBefore: before.migrations,
     migrationsAfter: await migrationCount(t.client),
-    workflowStarted: vmName !== undefined && (await exists(t.client, migrationWorkflowId(vmUuid(BAD_INPUT_POOL, vmName)))),
+    workflowStarted:
+      vmName !== undefined && (await exists(t.client, migrationWorkflowId(vmUuid(BAD_INPUT_POOL, vmName)))),
     stateFileCreated: !stateExisted && existsSync(stateFile),
   };
 }
@@ -254,17 +479,34 @@ export async function runPoolCase(c: PoolCase, t: Target): Promise<CliObservatio
     c.file(pool);
     writeFileSync(file, stringify(pool));
   }
-  if (c.valid) return { ...(await observeCli(t, ['plan', 'vm-1', '--to', 'host-b', '--pool', file, '--json'], t.stateFile, undefined)), file };
+  if (c.valid)
+    return {
+      ...(await observeCli(t, ['plan', 'vm-1', '--to', 'host-b', '--pool', file, '--json'], t.stateFile, undefined)),
+      file,
+    };
   const [port, uiPort] = [await freePort(), await freePort()];
   // Bounded: were a bad file ever accepted, `up` would run until stopped.
-  return { ...(await observeCli(t, ['up', '--fresh', '--pool', file, '--port', String(port), '--ui-port', String(uiPort)], t.stateFile, undefined, 20_000)), file };
+  return {
+    ...(await observeCli(
+      t,
+      ['up', '--fresh', '--pool', file, '--port', String(port), '--ui-port', String(uiPort)],
+      t.stateFile,
+      undefined,
+      20_000,
+    )),
+    file,
+  };
 }
 
 /** The one-line summary of a valid case's `plan --json`: each VBD's early-attach decision. */
 export function planDecisions(stdout: string): string {
   try {
-    const plan = JSON.parse(stdout) as { decisions: { device: string; early: boolean; reason: string; detail: string }[] };
-    return plan.decisions.map((d) => `${d.device}: ${d.early ? 'early' : 'not early'} (${d.reason}: ${d.detail})`)[0] ?? '';
+    const plan = JSON.parse(stdout) as {
+      decisions: { device: string; early: boolean; reason: string; detail: string }[];
+    };
+    return (
+      plan.decisions.map((d) => `${d.device}: ${d.early ? 'early' : 'not early'} (${d.reason}: ${d.detail})`)[0] ?? ''
+    );
   } catch {
     return stdout.trim().split('\n')[0] ?? '';
   }
@@ -303,11 +545,23 @@ interface HistoryEvent {
 }
 interface ResultJson {
   status: string;
-  closeEvent?: { workflowExecutionFailedEventAttributes?: { failure?: { message?: string; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } } } };
+  closeEvent?: {
+    workflowExecutionFailedEventAttributes?: {
+      failure?: { message?: string; applicationFailureInfo?: { type?: string; nonRetryable?: boolean } };
+    };
+  };
 }
 
 export const workflowInputCommand = (c: WorkflowInputCase, workflowId: string): string[] => [
-  'workflow', 'start', '--type', LIVE_MIGRATE_WORKFLOW, '--task-queue', ORCHESTRATOR_TASK_QUEUE, '--workflow-id', workflowId, ...(c.input === null ? [] : ['--input', c.input]),
+  'workflow',
+  'start',
+  '--type',
+  LIVE_MIGRATE_WORKFLOW,
+  '--task-queue',
+  ORCHESTRATOR_TASK_QUEUE,
+  '--workflow-id',
+  workflowId,
+  ...(c.input === null ? [] : ['--input', c.input]),
 ];
 
 export async function runWorkflowInputCase(c: WorkflowInputCase, t: Target): Promise<WorkflowObservation> {
@@ -332,7 +586,9 @@ export async function runWorkflowInputCase(c: WorkflowInputCase, t: Target): Pro
   const ofType = (type: string) => events.filter((e) => e.eventType === `EVENT_TYPE_${type}`);
   return {
     workflowId,
-    command: `temporal ${workflowInputCommand(c, workflowId).map((a) => (a.startsWith('{') || a.startsWith('"') ? `'${a}'` : a)).join(' ')}`,
+    command: `temporal ${workflowInputCommand(c, workflowId)
+      .map((a) => (a.startsWith('{') || a.startsWith('"') ? `'${a}'` : a))
+      .join(' ')}`,
     startCode: start.code,
     status: res.status ?? (result.timedOut ? 'still running after 20 s' : 'unknown'),
     message: failure?.message ?? '',
@@ -341,8 +597,13 @@ export async function runWorkflowInputCase(c: WorkflowInputCase, t: Target): Pro
     elapsedMs,
     workflowTasks: ofType('WORKFLOW_TASK_STARTED').length,
     workflowTaskFailures: ofType('WORKFLOW_TASK_FAILED').length + ofType('WORKFLOW_TASK_TIMED_OUT').length,
-    maxWorkflowTaskAttempt: Math.max(0, ...ofType('WORKFLOW_TASK_SCHEDULED').map((e) => e.workflowTaskScheduledEventAttributes?.attempt ?? 1)),
-    retried: ofType('WORKFLOW_EXECUTION_FAILED').some((e) => Boolean(e.workflowExecutionFailedEventAttributes?.newExecutionRunId)),
+    maxWorkflowTaskAttempt: Math.max(
+      0,
+      ...ofType('WORKFLOW_TASK_SCHEDULED').map((e) => e.workflowTaskScheduledEventAttributes?.attempt ?? 1),
+    ),
+    retried: ofType('WORKFLOW_EXECUTION_FAILED').some((e) =>
+      Boolean(e.workflowExecutionFailedEventAttributes?.newExecutionRunId),
+    ),
     eventsBefore,
     eventsAfter: t.sim.events().length,
   };
@@ -365,17 +626,27 @@ export async function runAbortCase(c: AbortCase, t: Target, handle: MigrationHan
   let message = '';
   let cliRun: Pick<AbortObservation, 'code' | 'stderrLines'> = {};
   if (c.cli) {
-    const r = await liveshift(['abort', handle.workflowId, ...c.cli], { LIVESHIFT_STATE: t.stateFile, TEMPORAL_ADDRESS: t.address });
+    const r = await liveshift(['abort', handle.workflowId, ...c.cli], {
+      LIVESHIFT_STATE: t.stateFile,
+      TEMPORAL_ADDRESS: t.address,
+    });
     cliRun = { code: r.code, stderrLines: lines(r.stderr) };
     rejected = r.code !== 0;
     message = cliRun.stderrLines?.[0] ?? '';
   } else {
     try {
-      const accepted = await t.client.workflow.getHandle(handle.workflowId).executeUpdate(abortUpdate, { args: c.arg === undefined ? ([] as never) : [c.arg as never] });
+      const accepted = await t.client.workflow
+        .getHandle(handle.workflowId)
+        .executeUpdate(abortUpdate, { args: c.arg === undefined ? ([] as never) : [c.arg as never] });
       message = `accepted in phase ${accepted.phase}`;
     } catch (err) {
       rejected = err instanceof WorkflowUpdateFailedError;
-      message = err instanceof WorkflowUpdateFailedError && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
+      message =
+        err instanceof WorkflowUpdateFailedError && err.cause
+          ? err.cause.message
+          : err instanceof Error
+            ? err.message
+            : String(err);
     }
   }
   const progress = await handle.query(progressQuery);
@@ -418,7 +689,8 @@ export function workflowProblems(c: WorkflowInputCase, o: WorkflowObservation): 
   if (o.failureType !== 'BadRequest') p.push(`failure type "${o.failureType}"`);
   if (!o.nonRetryable) p.push('retryable');
   if (o.elapsedMs >= WORKFLOW_FAIL_FAST_MS) p.push(`took ${o.elapsedMs} ms`);
-  if (o.workflowTaskFailures > 0 || o.maxWorkflowTaskAttempt > 1) p.push(`workflow task retried (${o.workflowTaskFailures} failures, attempt ${o.maxWorkflowTaskAttempt})`);
+  if (o.workflowTaskFailures > 0 || o.maxWorkflowTaskAttempt > 1)
+    p.push(`workflow task retried (${o.workflowTaskFailures} failures, attempt ${o.maxWorkflowTaskAttempt})`);
   if (c.firstTask && o.workflowTasks !== 1) p.push(`${o.workflowTasks} workflow tasks`);
   if (o.retried) p.push('the workflow was retried');
   if (o.eventsAfter !== o.eventsBefore) p.push(`events ${o.eventsBefore} → ${o.eventsAfter}`);

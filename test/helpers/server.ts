@@ -3,6 +3,9 @@ import { inject } from 'vitest';
 import type { PoolInput } from '../../domain/pool';
 import { startStack, type LocalStack } from '../../workers/in-process-stack';
 
-export const testTarget = () => ({ address: inject('temporalAddress'), workflowBundlePath: inject('workflowBundlePath') });
+export const testTarget = () => ({
+  address: inject('temporalAddress'),
+  workflowBundlePath: inject('workflowBundlePath'),
+});
 
 export const stackFor = (pool: PoolInput): Promise<LocalStack> => startStack(pool, testTarget());

@@ -15,7 +15,10 @@ describe('abort and duplicate requests', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     // Big memory: pre-copy lasts seconds. Slow detach: the cleanup phase lasts seconds.
-    const pool = e2ePool('abort', { timeScale: 0.5, latencyMs: { 'zfs-vol': { detach: 4000 }, nfs: { detach: 4000 } } });
+    const pool = e2ePool('abort', {
+      timeScale: 0.5,
+      latencyMs: { 'zfs-vol': { detach: 4000 }, nfs: { detach: 4000 } },
+    });
     pool.vms![0]!.memoryMiB = 16384;
     stack = await stackFor(pool);
   });
@@ -48,7 +51,9 @@ describe('abort and duplicate requests', () => {
     // After the destination unpause the migration only goes forward.
     const refused = first.executeUpdate(abortUpdate, { args: [{}] });
     await expect(refused).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(refused.catch((e: Error) => e.cause instanceof Error && e.cause.message)).resolves.toMatch(/too late to abort/);
+    await expect(refused.catch((e: Error) => e.cause instanceof Error && e.cause.message)).resolves.toMatch(
+      /too late to abort/,
+    );
     const r = await first.result();
     expect(r.outcome).toBe('migrated');
     expect((await first.query(progressQuery)).abortRequested).toBeNull();
@@ -57,7 +62,9 @@ describe('abort and duplicate requests', () => {
   it('rejects malformed abort arguments in the validator', async () => {
     const handle = await stack.start({ vm: 'vm-1', to: 'host-a' });
     const bad = handle.executeUpdate(abortUpdate, { args: [{ reason: '', extra: 1 } as never] });
-    await expect(bad.catch((e: Error) => e.cause instanceof Error && e.cause.message)).resolves.toMatch(/invalid abort arguments/);
+    await expect(bad.catch((e: Error) => e.cause instanceof Error && e.cause.message)).resolves.toMatch(
+      /invalid abort arguments/,
+    );
     expect((await handle.result()).outcome).toBe('migrated');
   });
 });

@@ -10,8 +10,23 @@ import type { MigrationHandle } from '../../cli/migration-client';
 import { ensureTemporalCli } from '../../cli/temporal-server';
 import type { LocalStack } from '../../workers/in-process-stack';
 import {
-  ABORT_CASES, ABORT_TARGET, abortProblems, badInputPool, CLI_CASES, cliProblems, planDecisions, POOL_CASES, poolProblems, runAbortCase, runCliCase,
-  runPoolCase, runWorkflowInputCase, WORKFLOW_FAIL_FAST_MS, WORKFLOW_INPUT_CASES, workflowProblems, type Target,
+  ABORT_CASES,
+  ABORT_TARGET,
+  abortProblems,
+  badInputPool,
+  CLI_CASES,
+  cliProblems,
+  planDecisions,
+  POOL_CASES,
+  poolProblems,
+  runAbortCase,
+  runCliCase,
+  runPoolCase,
+  runWorkflowInputCase,
+  WORKFLOW_FAIL_FAST_MS,
+  WORKFLOW_INPUT_CASES,
+  workflowProblems,
+  type Target,
 } from '../helpers/bad-inputs';
 import { stackFor, testTarget } from '../helpers/server';
 import { waitForPhase } from '../helpers/wait';
@@ -24,8 +39,12 @@ describe('bad input', () => {
   beforeAll(async () => {
     stack = await stackFor(badInputPool());
     t = {
-      address: testTarget().address, client: stack.client, sim: stack.sim, stateFile: stack.stateFile,
-      dir: mkdtempSync(join(tmpdir(), 'liveshift-bad-input-')), temporalCli: ensureTemporalCli(),
+      address: testTarget().address,
+      client: stack.client,
+      sim: stack.sim,
+      stateFile: stack.stateFile,
+      dir: mkdtempSync(join(tmpdir(), 'liveshift-bad-input-')),
+      temporalCli: ensureTemporalCli(),
     };
   });
   afterAll(async () => {
@@ -70,21 +89,24 @@ describe('bad input', () => {
   });
 
   describe('workflow inputs started with `temporal workflow start`', () => {
-    it.each(named(WORKFLOW_INPUT_CASES))('%s: FAILED fast, non-retryable BadRequest with the message', async (_name, c) => {
-      const o = await runWorkflowInputCase(c, t);
-      expect(o.startCode).toBe(0);
-      expect(o.status).toBe('FAILED');
-      expect(o.elapsedMs).toBeLessThan(WORKFLOW_FAIL_FAST_MS);
-      expect(o.message).toMatch(c.message);
-      expect(o.failureType).toBe('BadRequest');
-      expect(o.nonRetryable).toBe(true);
-      expect(o.workflowTaskFailures).toBe(0);
-      expect(o.maxWorkflowTaskAttempt).toBe(1);
-      if (c.firstTask) expect(o.workflowTasks).toBe(1);
-      expect(o.retried).toBe(false);
-      expect(o.eventsAfter).toBe(o.eventsBefore);
-      expect(workflowProblems(c, o)).toEqual([]);
-    });
+    it.each(named(WORKFLOW_INPUT_CASES))(
+      '%s: FAILED fast, non-retryable BadRequest with the message',
+      async (_name, c) => {
+        const o = await runWorkflowInputCase(c, t);
+        expect(o.startCode).toBe(0);
+        expect(o.status).toBe('FAILED');
+        expect(o.elapsedMs).toBeLessThan(WORKFLOW_FAIL_FAST_MS);
+        expect(o.message).toMatch(c.message);
+        expect(o.failureType).toBe('BadRequest');
+        expect(o.nonRetryable).toBe(true);
+        expect(o.workflowTaskFailures).toBe(0);
+        expect(o.maxWorkflowTaskAttempt).toBe(1);
+        if (c.firstTask) expect(o.workflowTasks).toBe(1);
+        expect(o.retried).toBe(false);
+        expect(o.eventsAfter).toBe(o.eventsBefore);
+        expect(workflowProblems(c, o)).toEqual([]);
+      },
+    );
   });
 
   describe('abort update arguments on a running migration', () => {

@@ -12,8 +12,20 @@ import { e2ePool } from '../helpers/pools';
 import { testTarget, stackFor } from '../helpers/server';
 import type { LocalStack } from '../../workers/in-process-stack';
 
-const pool = e2ePool('cli', { timeScale: 0.1, srs: [{ name: 'v3', type: 'zfs-vol', shared: true }, { name: 'v1', type: 'nfs', shared: true }, { name: 'local-a', type: 'nfs', shared: false, host: 'host-a' }] });
-pool.vms!.push({ name: 'pinned', residentOn: 'host-a', memoryMiB: 128, vbds: [{ device: 'xvda', sr: 'local-a', mode: 'RW' }] });
+const pool = e2ePool('cli', {
+  timeScale: 0.1,
+  srs: [
+    { name: 'v3', type: 'zfs-vol', shared: true },
+    { name: 'v1', type: 'nfs', shared: true },
+    { name: 'local-a', type: 'nfs', shared: false, host: 'host-a' },
+  ],
+});
+pool.vms!.push({
+  name: 'pinned',
+  residentOn: 'host-a',
+  memoryMiB: 128,
+  vbds: [{ device: 'xvda', sr: 'local-a', mode: 'RW' }],
+});
 
 describe('liveshift CLI', () => {
   let stack: LocalStack;
@@ -32,9 +44,21 @@ describe('liveshift CLI', () => {
   it.each([
     ['unknown VM', ['migrate', 'ghost', '--to', 'host-b'], /unknown VM "ghost"/],
     ['unknown host', ['migrate', 'vm-1', '--to', 'host-z'], /unknown host "host-z"/],
-    ['same source and destination', ['migrate', 'vm-1', '--to', 'host-a'], /already runs on host-a: source and destination are the same host/],
-    ['SR not reachable from the destination', ['migrate', 'pinned', '--to', 'host-b'], /SR "local-a" is not reachable from host-b/],
-    ['unknown plan', ['migrate', 'vm-1', '--to', 'host-b', '--plan', 'fast'], /fast.*(early-attach|legacy)|Allowed choices/],
+    [
+      'same source and destination',
+      ['migrate', 'vm-1', '--to', 'host-a'],
+      /already runs on host-a: source and destination are the same host/,
+    ],
+    [
+      'SR not reachable from the destination',
+      ['migrate', 'pinned', '--to', 'host-b'],
+      /SR "local-a" is not reachable from host-b/,
+    ],
+    [
+      'unknown plan',
+      ['migrate', 'vm-1', '--to', 'host-b', '--plan', 'fast'],
+      /fast.*(early-attach|legacy)|Allowed choices/,
+    ],
   ])('%s: one line, exit 2, nothing started', async (_name, args, message) => {
     const events = stack.sim.events().length;
     const run = await liveshift(args, env);
@@ -48,7 +72,10 @@ describe('liveshift CLI', () => {
   it('malformed pool YAML: one line, exit 2, for plan and up alike', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'liveshift-bad-')), 'bad.yaml');
     writeFileSync(file, 'name: x\nhosts: [ {name: a\n');
-    for (const args of [['plan', 'vm', '--to', 'a', '--pool', file], ['up', '--pool', file]]) {
+    for (const args of [
+      ['plan', 'vm', '--to', 'a', '--pool', file],
+      ['up', '--pool', file],
+    ]) {
       const run = await liveshift(args, { LIVESHIFT_STATE: join(file, '..', 'state.db') });
       expect(run.code).toBe(2);
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -60,7 +87,14 @@ describe('liveshift CLI', () => {
     const run = await liveshift(['migrate', 'vm-1', '--to', 'host-b', '--json'], env);
     expect(run.code).toBe(0);
     const result = migrationResultSchema.strict().parse(JSON.parse(run.stdout));
-    expect(result).toMatchObject({ vm: 'vm-1', from: 'host-a', to: 'host-b', plan: 'early-attach', outcome: 'migrated', earlyAttached: ['xvda', 'xvdb'] });
+    expect(result).toMatchObject({
+      vm: 'vm-1',
+      from: 'host-a',
+      to: 'host-b',
+      plan: 'early-attach',
+      outcome: 'migrated',
+      earlyAttached: ['xvda', 'xvdb'],
+    });
     expect(result.atoms.length).toBeGreaterThan(10);
     const check = await liveshift(['check', '--json'], env);
     expect(check.code).toBe(0);
@@ -70,7 +104,10 @@ describe('liveshift CLI', () => {
   it('plan is a dry run with reasons and predictions, and status reads a finished migration', async () => {
     const plan = await liveshift(['plan', 'vm-1', '--to', 'host-a', '--json'], env);
     expect(plan.code).toBe(0);
-    const parsed = JSON.parse(plan.stdout) as { decisions: { device: string; early: boolean }[]; predicted: Record<string, { downtimeMs: number }> };
+    const parsed = JSON.parse(plan.stdout) as {
+      decisions: { device: string; early: boolean }[];
+      predicted: Record<string, { downtimeMs: number }>;
+    };
     expect(parsed.decisions.map((d) => d.early)).toEqual([true, true, false]);
     expect(parsed.predicted['legacy']!.downtimeMs).toBeGreaterThan(parsed.predicted['early-attach']!.downtimeMs);
     const status = await liveshift(['status', migrationWorkflowId(vmUuid('cli', 'vm-1')), '--json'], env);
@@ -80,7 +117,16 @@ describe('liveshift CLI', () => {
 
   it('check exits 1 and lists a violation found in the event log', async () => {
     const t = Date.now();
-    stack.sim.appendEvent({ host: 'host-a', op: 'VBD_activate', vmUuid: 'rogue', device: 'xvdz', vdi: 'nowhere', mode: 'RW', startMs: t, endMs: t });
+    stack.sim.appendEvent({
+      host: 'host-a',
+      op: 'VBD_activate',
+      vmUuid: 'rogue',
+      device: 'xvdz',
+      vdi: 'nowhere',
+      mode: 'RW',
+      startMs: t,
+      endMs: t,
+    });
     const check = await liveshift(['check'], env);
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/violation of invariant 3 .*activated xvdz \(VDI nowhere\) without attaching it/);

@@ -32,10 +32,12 @@ describe('downtime saved by early attach', () => {
     expect(legacy.earlyAttached).toEqual([]);
   });
 
-  it('keeps every VBD_attach of an early disk out of the early plan\'s downtime', () => {
+  it("keeps every VBD_attach of an early disk out of the early plan's downtime", () => {
     const inDowntime = early.atoms.filter((a) => a.atom === 'VBD_attach' && a.inDowntime).map((a) => a.device);
     expect(inDowntime).toEqual(['xvdc']);
-    const earlyAttaches = early.atoms.filter((a) => a.atom === 'VBD_attach' && early.earlyAttached.includes(a.device ?? ''));
+    const earlyAttaches = early.atoms.filter(
+      (a) => a.atom === 'VBD_attach' && early.earlyAttached.includes(a.device ?? ''),
+    );
     expect(earlyAttaches).toHaveLength(2);
     expect(earlyAttaches.every((a) => !a.inDowntime)).toBe(true);
   });

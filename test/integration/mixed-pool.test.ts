@@ -9,7 +9,12 @@ import { stackFor } from '../helpers/server';
 describe('mixed pool during an upgrade', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await stackFor(e2ePool('mixed', { timeScale: 0.1, hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-c', vbdPlugUnplugLegacy: true }] }));
+    stack = await stackFor(
+      e2ePool('mixed', {
+        timeScale: 0.1,
+        hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-c', vbdPlugUnplugLegacy: true }],
+      }),
+    );
   });
   afterAll(() => stack.stop());
 

@@ -26,6 +26,8 @@ describe('replay of recorded histories', () => {
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: testTarget().workflowBundlePath } }, history, file)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: { codePath: testTarget().workflowBundlePath } }, history, file),
+    ).resolves.toBeUndefined();
   });
 });

@@ -23,7 +23,12 @@ describe('rollback', () => {
     expect(r.atoms.some((a) => a.atom === 'VM_suspend')).toBe(false);
     expect(r.downtimeMs).toBe(0);
     // The other early disk was attached, then detached again by the rollback.
-    expect(r.atoms.filter((a) => a.atom === 'VBD_detach' && a.host === 'host-b').map((a) => a.device).sort()).toEqual(['xvda', 'xvdb']);
+    expect(
+      r.atoms
+        .filter((a) => a.atom === 'VBD_detach' && a.host === 'host-b')
+        .map((a) => a.device)
+        .sort(),
+    ).toEqual(['xvda', 'xvdb']);
   });
 
   it('rolls back when VBD_activate keeps failing (after suspend) and resumes the VM on the source', async () => {
@@ -39,7 +44,9 @@ describe('rollback', () => {
     const dstDeactivate = r.atoms.filter((a) => a.atom === 'VBD_deactivate' && a.host === 'host-b');
     const srcReactivate = r.atoms.filter((a) => a.atom === 'VBD_activate' && a.host === 'host-a');
     expect(dstDeactivate.length).toBeGreaterThan(0);
-    expect(Math.max(...dstDeactivate.map((a) => a.endMs))).toBeLessThanOrEqual(Math.min(...srcReactivate.map((a) => a.startMs)));
+    expect(Math.max(...dstDeactivate.map((a) => a.endMs))).toBeLessThanOrEqual(
+      Math.min(...srcReactivate.map((a) => a.startMs)),
+    );
   });
 
   it('migrates normally once the faults are spent', async () => {

@@ -22,7 +22,16 @@ import { stackFor, testTarget } from '../helpers/server';
 const MARKER = `liveshift-secret-${randomUUID()}`;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 /** Matched case-insensitively against the raw history JSON and every decoded payload. */
-const FORBIDDEN = [MARKER, b64(MARKER), 'apiKey', 'api_key', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'BEGIN CERTIFICATE', 'PRIVATE KEY'];
+const FORBIDDEN = [
+  MARKER,
+  b64(MARKER),
+  'apiKey',
+  'api_key',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'BEGIN CERTIFICATE',
+  'PRIVATE KEY',
+];
 
 /** The raw JSON, then the text of every base64 `data` field, recursively (payloads inside failures, ...). */
 function historyTexts(json: string): string[] {
@@ -58,7 +67,10 @@ const recorded = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 describe('no credential in any workflow history', () => {
   it('the scanner finds a marker hidden in a payload (positive control)', () => {
     const payload = { metadata: { encoding: b64('json/plain') }, data: b64(JSON.stringify({ note: `x${MARKER}y` })) };
-    const nested = { metadata: {}, data: b64(JSON.stringify({ failure: { encodedAttributes: { data: b64('-----BEGIN PRIVATE KEY-----') } } })) };
+    const nested = {
+      metadata: {},
+      data: b64(JSON.stringify({ failure: { encodedAttributes: { data: b64('-----BEGIN PRIVATE KEY-----') } } })),
+    };
     expect(credentialsIn(JSON.stringify({ events: [{ input: { payloads: [payload] } }] }))).toEqual([MARKER]);
     expect(credentialsIn(JSON.stringify({ events: [{ input: { payloads: [nested] } }] }))).toEqual(['PRIVATE KEY']);
     expect(credentialsIn(JSON.stringify({ events: [{ header: { apiKey: 'x' } }] }))).toEqual(['apiKey']);
@@ -78,7 +90,10 @@ describe('no credential in any workflow history', () => {
     let stack: LocalStack;
     let address: string;
     const saved = Object.fromEntries(CREDENTIAL_VARS.map((k) => [k, process.env[k]]));
-    const extra: { connection?: NativeConnection; workers: Worker[]; running: Promise<void>[] } = { workers: [], running: [] };
+    const extra: { connection?: NativeConnection; workers: Worker[]; running: Promise<void>[] } = {
+      workers: [],
+      running: [],
+    };
 
     beforeAll(async () => {
       stack = await stackFor(e2ePool('secrets', { timeScale: 0.1 }));
@@ -95,7 +110,8 @@ describe('no credential in any workflow history', () => {
       }
     });
 
-    const historyOf = async (workflowId: string) => historyToJSON(await stack.client.workflow.getHandle(workflowId).fetchHistory());
+    const historyOf = async (workflowId: string) =>
+      historyToJSON(await stack.client.workflow.getHandle(workflowId).fetchHistory());
 
     it('a migration run while the environment holds an API key and TLS files records none of them', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'liveshift-secrets-'));
@@ -112,7 +128,9 @@ describe('no credential in any workflow history', () => {
       // The environment is live: the configuration picks all of it up.
       const options = clientConnectionOptions(loadConfig());
       expect(options.apiKey).toBe(MARKER);
-      expect(typeof options.tls === 'object' && Buffer.from(options.tls!.clientCertPair!.key).toString()).toContain('PRIVATE KEY');
+      expect(typeof options.tls === 'object' && Buffer.from(options.tls!.clientCertPair!.key).toString()).toContain(
+        'PRIVATE KEY',
+      );
 
       const result = await stack.migrate({ vm: 'vm-1', to: 'host-b' });
       expect(result.outcome).toBe('migrated');
@@ -128,7 +146,12 @@ describe('no credential in any workflow history', () => {
       expect(native).toMatchObject({ apiKey: MARKER, tls: false });
       extra.connection = await NativeConnection.connect(native);
       for (const host of ['host-a', 'host-b']) {
-        const worker = await createHostWorker({ connection: extra.connection, namespace: 'default', toolstack: SimPool.open(stack.stateFile), host });
+        const worker = await createHostWorker({
+          connection: extra.connection,
+          namespace: 'default',
+          toolstack: SimPool.open(stack.stateFile),
+          host,
+        });
         extra.workers.push(worker);
         extra.running.push(worker.run());
       }
@@ -141,7 +164,22 @@ describe('no credential in any workflow history', () => {
         TEMPORAL_API_KEY: MARKER,
         TEMPORAL_TLS: 'false',
       };
-      const run = await liveshift(['--address', address, '--namespace', 'default', 'migrate', 'vm-1', '--to', 'host-a', '--plan', 'legacy', '--json'], env);
+      const run = await liveshift(
+        [
+          '--address',
+          address,
+          '--namespace',
+          'default',
+          'migrate',
+          'vm-1',
+          '--to',
+          'host-a',
+          '--plan',
+          'legacy',
+          '--json',
+        ],
+        env,
+      );
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       const result = migrationResultSchema.parse(JSON.parse(run.stdout));
@@ -155,10 +193,17 @@ describe('no credential in any workflow history', () => {
 
     it('an API key without TEMPORAL_TLS=false means TLS: the plaintext server is refused in one line that does not show the key', async () => {
       // NODE_NO_WARNINGS: grpc-js warns (DEP0123) about TLS to an IP address with no server name.
-      const env = { ...Object.fromEntries(CREDENTIAL_VARS.map((k) => [k, ''])), LIVESHIFT_STATE: stack.stateFile, TEMPORAL_API_KEY: MARKER, NODE_NO_WARNINGS: '1' };
+      const env = {
+        ...Object.fromEntries(CREDENTIAL_VARS.map((k) => [k, ''])),
+        LIVESHIFT_STATE: stack.stateFile,
+        TEMPORAL_API_KEY: MARKER,
+        NODE_NO_WARNINGS: '1',
+      };
       const run = await liveshift(['--address', address, 'list'], env);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`^liveshift: cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(.*\\)`));
+      expect(run.stderr).toMatch(
+        new RegExp(`^liveshift: cannot reach Temporal at ${address.replace(/\./g, '\\.')} \\(.*\\)`),
+      );
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.stderr + run.stdout).not.toContain(MARKER);
     });

@@ -32,7 +32,11 @@ describe('liveshift up', () => {
     writeFileSync(poolFile, stringify(e2ePool(`up-${Date.now()}`, { timeScale: 0.1 })));
     const [port, uiPort] = [await freePort(), await freePort()];
     env = { LIVESHIFT_STATE: join(dir, 'pool.db'), TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
-    up = spawn(process.execPath, [resolve('bin/liveshift.js'), 'up', '--pool', poolFile, '--port', String(port), '--ui-port', String(uiPort)], { env: { ...process.env, ...env } });
+    up = spawn(
+      process.execPath,
+      [resolve('bin/liveshift.js'), 'up', '--pool', poolFile, '--port', String(port), '--ui-port', String(uiPort)],
+      { env: { ...process.env, ...env } },
+    );
     up.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     await waitFor(/pool "up-\d+" up — 2 host workers/, 120_000);
   });
@@ -44,7 +48,9 @@ describe('liveshift up', () => {
     const [, pid] = await waitFor(/host worker host-b started \(pid (\d+)\)/);
     process.kill(Number(pid), 'SIGKILL');
     await waitFor(/host worker host-b exited \(SIGKILL\); restart #1/);
-    const [, newPid] = await waitFor(/host worker host-b started \(pid (\d+)\)[\s\S]*host worker host-b started \(pid (\d+)\)/).then((m) => [m[0], m[2]]);
+    const [, newPid] = await waitFor(
+      /host worker host-b started \(pid (\d+)\)[\s\S]*host worker host-b started \(pid (\d+)\)/,
+    ).then((m) => [m[0], m[2]]);
     expect(newPid).not.toBe(pid);
     const run = await liveshift(['migrate', 'vm-1', '--to', 'host-b', '--json'], env);
     expect(run.code).toBe(0);

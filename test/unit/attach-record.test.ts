@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailureType, LiveshiftError } from '../../domain/errors';
-import { decodeRecord, emptyRecord, lookupByFullVbdId, recordV2Schema, upgradeV1, type AttachRecordV1 } from '../../sim/attach-record';
+import {
+  decodeRecord,
+  emptyRecord,
+  lookupByFullVbdId,
+  recordV2Schema,
+  upgradeV1,
+  type AttachRecordV1,
+} from '../../sim/attach-record';
 import type { SimPool } from '../../sim/sim-pool';
 import * as store from '../../sim/store';
 import { closeSims, expectFailure, openSim, planned, smallPool, stateDump } from './fixtures';
@@ -15,7 +22,8 @@ const attached = { vdi: 'vm-1-xvda', mode: 'RW' } as const;
 const v1: AttachRecordV1 = { attached_vdis: [[[tempId, 'xvda'], attached]] };
 
 const storedRow = (sim: SimPool, domId: string) =>
-  sim.db.prepare('SELECT record FROM vm_extra WHERE host = ? AND dom_id = ?').pluck().get('host-b', domId) as string | undefined;
+  sim.db.prepare('SELECT record FROM vm_extra WHERE host = ? AND dom_id = ?').pluck().get('host-b', domId) as
+    string | undefined;
 const writeRow = (sim: SimPool, domId: string, text: string) =>
   sim.db.prepare('INSERT OR REPLACE INTO vm_extra VALUES (?,?,?)').run('host-b', domId, text);
 
@@ -61,8 +69,14 @@ describe('decodeRecord', () => {
     expect(decodeRecord('{"attached_vdis":[]}', 't')).toEqual({ record: emptyRecord(), upgraded: true });
   });
 
-  it.each(['not json', '{"foo":1}', '{}', 'null', '{"version":3,"attachedVdis":{},"vifs":[],"activeVbds":[]}',
-    '{"attached_vdis":[[["id","xvda"],{"vdi":"v","mode":"rw"}]]}'])('refuses %s with UnreadableRecord', (text) => {
+  it.each([
+    'not json',
+    '{"foo":1}',
+    '{}',
+    'null',
+    '{"version":3,"attachedVdis":{},"vifs":[],"activeVbds":[]}',
+    '{"attached_vdis":[[["id","xvda"],{"vdi":"v","mode":"rw"}]]}',
+  ])('refuses %s with UnreadableRecord', (text) => {
     let caught: unknown;
     try {
       decodeRecord(text, 'dom on host-b');
@@ -87,15 +101,21 @@ describe('records stored in the old format', () => {
     expect((await sim.run(activate(), {})).noop).toBe(true);
   });
 
-  it.each(['{"foo":1}', 'not json'])('an unreadable record %s makes activate fail loudly, never an empty default', async (text) => {
-    const sim = openSim(pool);
-    await attachThenRename(sim);
-    writeRow(sim, realId, text);
-    const before = stateDump(sim);
-    await expectFailure(() => sim.run(activate(), {}), FailureType.UnreadableRecord);
-    expect(stateDump(sim)).toEqual(before);
-    expect(storedRow(sim, realId)).toBe(text);
-    // Every other reader of the record refuses it as well.
-    await expectFailure(() => sim.run({ ...pick('VBD_attach', { device: 'xvda' }), domId: realId }, {}), FailureType.UnreadableRecord);
-  });
+  it.each(['{"foo":1}', 'not json'])(
+    'an unreadable record %s makes activate fail loudly, never an empty default',
+    async (text) => {
+      const sim = openSim(pool);
+      await attachThenRename(sim);
+      writeRow(sim, realId, text);
+      const before = stateDump(sim);
+      await expectFailure(() => sim.run(activate(), {}), FailureType.UnreadableRecord);
+      expect(stateDump(sim)).toEqual(before);
+      expect(storedRow(sim, realId)).toBe(text);
+      // Every other reader of the record refuses it as well.
+      await expectFailure(
+        () => sim.run({ ...pick('VBD_attach', { device: 'xvda' }), domId: realId }, {}),
+        FailureType.UnreadableRecord,
+      );
+    },
+  );
 });

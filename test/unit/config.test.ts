@@ -48,22 +48,63 @@ const expectOneLineWithoutSecrets = (err: Error) => {
 
 describe('loadConfig', () => {
   it('defaults to a plaintext local server with no credential', () => {
-    expect(loadConfig({})).toEqual({ address: 'localhost:7233', namespace: 'default', stateFile: DEFAULT_STATE_FILE, logLevel: 'WARN', tls: false, apiKey: undefined });
+    expect(loadConfig({})).toEqual({
+      address: 'localhost:7233',
+      namespace: 'default',
+      stateFile: DEFAULT_STATE_FILE,
+      logLevel: 'WARN',
+      tls: false,
+      apiKey: undefined,
+    });
     expect(clientConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233', tls: false });
     expect(nativeConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233', tls: false });
   });
 
   it('reads address, namespace and state file, and treats empty variables as unset', () => {
-    const cfg = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod', LIVESHIFT_STATE: '/var/lib/pool.db', TEMPORAL_TLS_CA: '', TEMPORAL_API_KEY: '', TEMPORAL_TLS: ' ' });
-    expect(cfg).toEqual({ address: 'temporal.example:7233', namespace: 'prod', stateFile: '/var/lib/pool.db', logLevel: 'WARN', tls: false, apiKey: undefined });
+    const cfg = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+      LIVESHIFT_STATE: '/var/lib/pool.db',
+      TEMPORAL_TLS_CA: '',
+      TEMPORAL_API_KEY: '',
+      TEMPORAL_TLS: ' ',
+    });
+    expect(cfg).toEqual({
+      address: 'temporal.example:7233',
+      namespace: 'prod',
+      stateFile: '/var/lib/pool.db',
+      logLevel: 'WARN',
+      tls: false,
+      apiKey: undefined,
+    });
   });
 
   it.each([
-    ['certificate without key', { TEMPORAL_TLS_CERT: CERT }, /^configuration: TEMPORAL_TLS_CERT is set without TEMPORAL_TLS_KEY/],
-    ['key without certificate', { TEMPORAL_TLS_KEY: KEY }, /^configuration: TEMPORAL_TLS_KEY is set without TEMPORAL_TLS_CERT/],
-    ['TLS off with a CA', { TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA: CA }, /^configuration: TEMPORAL_TLS=false contradicts TEMPORAL_TLS_CA/],
-    ['TLS off with a client pair', { TEMPORAL_TLS: '0', TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY }, /TEMPORAL_TLS=false contradicts TEMPORAL_TLS_CERT/],
-    ['a TLS flag that is not a boolean', { TEMPORAL_TLS: 'maybe' }, /^configuration: TEMPORAL_TLS: expected 1\/true or 0\/false$/],
+    [
+      'certificate without key',
+      { TEMPORAL_TLS_CERT: CERT },
+      /^configuration: TEMPORAL_TLS_CERT is set without TEMPORAL_TLS_KEY/,
+    ],
+    [
+      'key without certificate',
+      { TEMPORAL_TLS_KEY: KEY },
+      /^configuration: TEMPORAL_TLS_KEY is set without TEMPORAL_TLS_CERT/,
+    ],
+    [
+      'TLS off with a CA',
+      { TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA: CA },
+      /^configuration: TEMPORAL_TLS=false contradicts TEMPORAL_TLS_CA/,
+    ],
+    [
+      'TLS off with a client pair',
+      { TEMPORAL_TLS: '0', TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY },
+      /TEMPORAL_TLS=false contradicts TEMPORAL_TLS_CERT/,
+    ],
+    [
+      'a TLS flag that is not a boolean',
+      { TEMPORAL_TLS: 'maybe' },
+      /^configuration: TEMPORAL_TLS: expected 1\/true or 0\/false$/,
+    ],
     ['an empty address', { TEMPORAL_ADDRESS: '' }, /^configuration: TEMPORAL_ADDRESS: /],
   ])('refuses %s in one line, as bad input, never echoing the API key', (_name, env, message) => {
     const err = errorOf(() => loadConfig({ ...env, TEMPORAL_API_KEY: API_KEY }));
@@ -85,7 +126,11 @@ describe('loadConfig', () => {
   it('turns TLS on for any TLS file or server name', () => {
     expect(loadConfig({ TEMPORAL_TLS_CA: CA }).tls).not.toBe(false);
     expect(loadConfig({ TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).tls).not.toBe(false);
-    expect(loadConfig({ TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY }).tls).toEqual({ clientCert: { certFile: CERT, keyFile: KEY }, caFile: undefined, serverName: undefined });
+    expect(loadConfig({ TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY }).tls).toEqual({
+      clientCert: { certFile: CERT, keyFile: KEY },
+      caFile: undefined,
+      serverName: undefined,
+    });
   });
 
   it('an API key implies TLS, unless TEMPORAL_TLS=false says otherwise', () => {
@@ -105,7 +150,13 @@ describe('loadConfig', () => {
     const cfg = loadConfig({ TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY });
     expect(cfg.apiKey).toBeInstanceOf(Secret);
     expect(cfg.apiKey?.reveal()).toBe(API_KEY);
-    for (const printed of [JSON.stringify(cfg), inspect(cfg, { depth: 10 }), String(cfg.apiKey), `${cfg.apiKey?.toString()}`, JSON.stringify({ config: cfg })]) {
+    for (const printed of [
+      JSON.stringify(cfg),
+      inspect(cfg, { depth: 10 }),
+      String(cfg.apiKey),
+      `${cfg.apiKey?.toString()}`,
+      JSON.stringify({ config: cfg }),
+    ]) {
       expect(printed).not.toContain(API_KEY);
       expect(printed).not.toContain(KEY_BODY);
     }
@@ -113,7 +164,16 @@ describe('loadConfig', () => {
   });
 
   it('withoutCredentials leaves a plaintext, credential-free environment for the embedded server', () => {
-    const env = { PATH: '/bin', TEMPORAL_ADDRESS: 'x:1', TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: '1', TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY, TEMPORAL_TLS_CA: CA, TEMPORAL_TLS_SERVER_NAME: 'n' };
+    const env = {
+      PATH: '/bin',
+      TEMPORAL_ADDRESS: 'x:1',
+      TEMPORAL_API_KEY: API_KEY,
+      TEMPORAL_TLS: '1',
+      TEMPORAL_TLS_CERT: CERT,
+      TEMPORAL_TLS_KEY: KEY,
+      TEMPORAL_TLS_CA: CA,
+      TEMPORAL_TLS_SERVER_NAME: 'n',
+    };
     expect(withoutCredentials(env)).toEqual({ PATH: '/bin', TEMPORAL_ADDRESS: 'x:1' });
     expect(env.TEMPORAL_API_KEY).toBe(API_KEY); // a copy
     expect(loadConfig(withoutCredentials(env))).toMatchObject({ tls: false, apiKey: undefined });
@@ -122,7 +182,13 @@ describe('loadConfig', () => {
 
 describe('connection options', () => {
   it('read the TLS files into the SDK shape (mTLS pair, CA, server name)', () => {
-    const cfg = loadConfig({ TEMPORAL_ADDRESS: 'tmprl.example:7233', TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY, TEMPORAL_TLS_CA: CA, TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' });
+    const cfg = loadConfig({
+      TEMPORAL_ADDRESS: 'tmprl.example:7233',
+      TEMPORAL_TLS_CERT: CERT,
+      TEMPORAL_TLS_KEY: KEY,
+      TEMPORAL_TLS_CA: CA,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
     for (const options of [clientConnectionOptions(cfg), nativeConnectionOptions(cfg)]) {
       expect(options.address).toBe('tmprl.example:7233');
       expect(options).not.toHaveProperty('apiKey');
@@ -136,9 +202,21 @@ describe('connection options', () => {
   });
 
   it.each([
-    ['a missing CA file', { TEMPORAL_TLS_CA: MISSING }, `configuration: cannot read TEMPORAL_TLS_CA file ${MISSING} (ENOENT)`],
-    ['a missing client certificate', { TEMPORAL_TLS_CERT: MISSING, TEMPORAL_TLS_KEY: KEY }, `configuration: cannot read TEMPORAL_TLS_CERT file ${MISSING} (ENOENT)`],
-    ['a key path that is a directory', { TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: DIRECTORY }, `configuration: cannot read TEMPORAL_TLS_KEY file ${DIRECTORY} (EISDIR)`],
+    [
+      'a missing CA file',
+      { TEMPORAL_TLS_CA: MISSING },
+      `configuration: cannot read TEMPORAL_TLS_CA file ${MISSING} (ENOENT)`,
+    ],
+    [
+      'a missing client certificate',
+      { TEMPORAL_TLS_CERT: MISSING, TEMPORAL_TLS_KEY: KEY },
+      `configuration: cannot read TEMPORAL_TLS_CERT file ${MISSING} (ENOENT)`,
+    ],
+    [
+      'a key path that is a directory',
+      { TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: DIRECTORY },
+      `configuration: cannot read TEMPORAL_TLS_KEY file ${DIRECTORY} (EISDIR)`,
+    ],
     ['an empty CA file', { TEMPORAL_TLS_CA: EMPTY }, `configuration: TEMPORAL_TLS_CA file ${EMPTY} is empty`],
   ])('refuse %s with one line naming the variable and the file', (_name, env, message) => {
     const cfg = loadConfig({ ...env, TEMPORAL_API_KEY: API_KEY });
@@ -154,15 +232,31 @@ describe('connection options', () => {
 describe('connection failures', () => {
   it('are one line with the API key and PEM blocks redacted', () => {
     const cfg = loadConfig({ TEMPORAL_API_KEY: API_KEY });
-    const sdkError = new Error(`rpc failed: bad header "Bearer ${API_KEY}"\n-----BEGIN PRIVATE KEY-----\n${KEY_BODY}\n-----END PRIVATE KEY-----\nmore`);
+    const sdkError = new Error(
+      `rpc failed: bad header "Bearer ${API_KEY}"\n-----BEGIN PRIVATE KEY-----\n${KEY_BODY}\n-----END PRIVATE KEY-----\nmore`,
+    );
     const line = connectionFailure(sdkError, cfg);
     expect(line).toBe('rpc failed: bad header "Bearer [redacted]"');
-    expect(connectionFailure(new Error(`-----BEGIN PRIVATE KEY----- ${KEY_BODY} -----END PRIVATE KEY----- then ${API_KEY}`), cfg)).toBe('[redacted] then [redacted]');
+    expect(
+      connectionFailure(
+        new Error(`-----BEGIN PRIVATE KEY----- ${KEY_BODY} -----END PRIVATE KEY----- then ${API_KEY}`),
+        cfg,
+      ),
+    ).toBe('[redacted] then [redacted]');
   });
 
   it('connectClient against an unreachable server with TLS and an API key: one line, no credential', async () => {
-    const cfg = loadConfig({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY, TEMPORAL_TLS_CA: CA });
-    const err = await connectClient(cfg).then(() => new Error('expected a connection failure'), (e: unknown) => e as Error);
+    const cfg = loadConfig({
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      TEMPORAL_API_KEY: API_KEY,
+      TEMPORAL_TLS_CERT: CERT,
+      TEMPORAL_TLS_KEY: KEY,
+      TEMPORAL_TLS_CA: CA,
+    });
+    const err = await connectClient(cfg).then(
+      () => new Error('expected a connection failure'),
+      (e: unknown) => e as Error,
+    );
     expect(err.message).toMatch(/^cannot reach Temporal at 127\.0\.0\.1:1 \(/);
     expectOneLineWithoutSecrets(err);
   });

@@ -15,7 +15,15 @@ export const EXAMPLE_POOL = join(__dirname, '..', '..', 'examples', 'pool.yaml')
 
 /** The e2e pool's hosts and storage, tiny latencies, and one VM with a RW SMAPIv3 and a RO SMAPIv1 disk. */
 export function smallPoolInput(overrides: Partial<PoolInput> = {}): PoolInput {
-  const vm = { name: 'vm-1', residentOn: 'host-a', memoryMiB: 256, vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' as const }, { device: 'xvdb', sr: 'v1', mode: 'RO' as const }] };
+  const vm = {
+    name: 'vm-1',
+    residentOn: 'host-a',
+    memoryMiB: 256,
+    vbds: [
+      { device: 'xvda', sr: 'v3', mode: 'RW' as const },
+      { device: 'xvdb', sr: 'v1', mode: 'RO' as const },
+    ],
+  };
   return e2ePool('unit', { timeScale: 0.001, vms: [vm], ...overrides });
 }
 
@@ -58,8 +66,11 @@ export function planned(pool: Pool, vm = 'vm-1', to = 'host-b', plan: PlanKind =
   const calls = atomsOf(m.plan);
   const pick: Planned['pick'] = (atom, where = {}) => {
     const found = calls.filter(
-      (c) => c.atom === atom && (where.device === undefined || c.vbd?.device === where.device)
-        && (where.host === undefined || c.host === where.host) && (where.phase === undefined || c.phase === where.phase),
+      (c) =>
+        c.atom === atom &&
+        (where.device === undefined || c.vbd?.device === where.device) &&
+        (where.host === undefined || c.host === where.host) &&
+        (where.phase === undefined || c.phase === where.phase),
     );
     if (found.length !== 1) throw new Error(`expected one ${atom} ${JSON.stringify(where)}, found ${found.length}`);
     return found[0]!;
@@ -83,5 +94,10 @@ export async function expectFailure(fn: () => unknown, type: FailureType): Promi
 /** Every row of the mutable state tables, to prove an operation changed nothing. */
 export function stateDump(sim: SimPool): unknown {
   const all = (t: string) => sim.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all();
-  return { domains: all('domains'), attachments: all('vdi_attachments'), extra: all('vm_extra'), events: all('events') };
+  return {
+    domains: all('domains'),
+    attachments: all('vdi_attachments'),
+    extra: all('vm_extra'),
+    events: all('events'),
+  };
 }

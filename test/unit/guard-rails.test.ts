@@ -16,7 +16,13 @@ import { closeSims, EXAMPLE_POOL, expectFailure, openSim, planned, smallPool, st
 afterEach(closeSims);
 
 const disk = { device: 'xvda', type: 'Disk', sr: 'v3', mode: 'RW', empty: false } as const;
-const withSm = (version: string) => smallPool({ sms: [{ type: 'zfs-vol', requiredApiVersion: version }, { type: 'nfs', requiredApiVersion: '1.0' }] });
+const withSm = (version: string) =>
+  smallPool({
+    sms: [
+      { type: 'zfs-vol', requiredApiVersion: version },
+      { type: 'nfs', requiredApiVersion: '1.0' },
+    ],
+  });
 
 describe('SM versions are compared as numbers, never as strings', () => {
   it.each([
@@ -41,15 +47,19 @@ describe('SM versions are compared as numbers, never as strings', () => {
 
 describe('the early-attach decision is made per migration, never cached per SR', () => {
   it('follows the SM record of each snapshot, in either order', () => {
-    const decide = (version: string) => planMigration(withSm(version), { vm: 'vm-1', to: 'host-b', plan: 'early-attach' }, 'm').decisions[0]!;
+    const decide = (version: string) =>
+      planMigration(withSm(version), { vm: 'vm-1', to: 'host-b', plan: 'early-attach' }, 'm').decisions[0]!;
     expect(decide('3.0').early).toBe(true);
     expect(decide('1.0').early).toBe(false);
     expect(decide('3.0').early).toBe(true);
   });
 
-  it('is evaluated against each migration\'s destination for the same SR', () => {
-    const pool = smallPool({ hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-l', vbdPlugUnplugLegacy: true }] });
-    const early = (to: string) => planMigration(pool, { vm: 'vm-1', to, plan: 'early-attach' }, 'm').vbds.find((v) => v.device === 'xvda')!.early;
+  it("is evaluated against each migration's destination for the same SR", () => {
+    const pool = smallPool({
+      hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-l', vbdPlugUnplugLegacy: true }],
+    });
+    const early = (to: string) =>
+      planMigration(pool, { vm: 'vm-1', to, plan: 'early-attach' }, 'm').vbds.find((v) => v.device === 'xvda')!.early;
     expect([early('host-b'), early('host-l'), early('host-b')]).toEqual([true, false, true]);
   });
 });
@@ -109,8 +119,11 @@ describe('no VBD_detach of an active VDI', () => {
   });
 
   const example = loadPoolFile(EXAMPLE_POOL);
-  const cases = example.vms.flatMap((vm) => example.hosts.filter((h) => h.name !== vm.residentOn).flatMap((h) =>
-    (['early-attach', 'legacy'] as const).map((plan) => [vm.name, h.name, plan] as const)));
+  const cases = example.vms.flatMap((vm) =>
+    example.hosts
+      .filter((h) => h.name !== vm.residentOn)
+      .flatMap((h) => (['early-attach', 'legacy'] as const).map((plan) => [vm.name, h.name, plan] as const)),
+  );
 
   /** Walks a sequence of atoms from the VM's initial state (its disks active on the source). */
   const detachesOfActive = (from: string, devices: string[], list: AtomCall[]): string[] => {
@@ -140,13 +153,18 @@ describe('no VBD_detach of an active VDI', () => {
 
 describe('VIF_plug and VBD_set_active stay out of the downtime window', () => {
   const example = loadPoolFile(EXAMPLE_POOL);
-  const cases = example.vms.flatMap((vm) => example.hosts.filter((h) => h.name !== vm.residentOn).flatMap((h) =>
-    (['early-attach', 'legacy'] as const).map((plan) => [vm.name, h.name, plan] as const)));
+  const cases = example.vms.flatMap((vm) =>
+    example.hosts
+      .filter((h) => h.name !== vm.residentOn)
+      .flatMap((h) => (['early-attach', 'legacy'] as const).map((plan) => [vm.name, h.name, plan] as const)),
+  );
 
   it.each(cases)('%s -> %s (%s): planned in prepare, before VM_suspend', (vm, to, plan) => {
     const calls = atomsOf(planMigration(example, { vm, to, plan }, 'm').plan);
     const suspend = calls.findIndex((c) => c.atom === 'VM_suspend');
-    const prep = calls.map((c, i) => ({ c, i })).filter(({ c }) => c.atom === 'VIF_plug' || c.atom === 'VBD_set_active');
+    const prep = calls
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => c.atom === 'VIF_plug' || c.atom === 'VBD_set_active');
     expect(prep.length).toBeGreaterThan(0);
     for (const { c, i } of prep) {
       expect(c.phase).toBe('prepare');

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { atomCallSchema, atomsOf, describeAtom, renderPlan, Atom, Parallel, Serial, type AtomCall } from '../../domain/atoms';
+import {
+  atomCallSchema,
+  atomsOf,
+  describeAtom,
+  renderPlan,
+  Atom,
+  Parallel,
+  Serial,
+  type AtomCall,
+} from '../../domain/atoms';
 import { hostTaskQueue, migrationWorkflowId, temporaryVmId, vdiId, vmUuid } from '../../domain/ids';
-import { atomLatencyMs, memoryModel, PRECOPY_MAX_ROUNDS, PRECOPY_STOP_MIB, STORAGE_LATENCY_MS } from '../../domain/latency';
+import {
+  atomLatencyMs,
+  memoryModel,
+  PRECOPY_MAX_ROUNDS,
+  PRECOPY_STOP_MIB,
+  STORAGE_LATENCY_MS,
+} from '../../domain/latency';
 import { planned, smallPool } from './fixtures';
 
 describe('memoryModel', () => {
@@ -31,7 +46,14 @@ describe('memoryModel', () => {
 });
 
 describe('atomLatencyMs', () => {
-  const pool = smallPool({ latencyMs: { nfs: { attach: 999 } }, srs: [{ name: 'v3', type: 'zfs-vol', shared: true }, { name: 'v1', type: 'nfs', shared: true }, { name: 'x', type: 'odd', shared: true }] });
+  const pool = smallPool({
+    latencyMs: { nfs: { attach: 999 } },
+    srs: [
+      { name: 'v3', type: 'zfs-vol', shared: true },
+      { name: 'v1', type: 'nfs', shared: true },
+      { name: 'x', type: 'odd', shared: true },
+    ],
+  });
   const { pick } = planned(pool);
   const withType = (call: AtomCall, srType: string): AtomCall => ({ ...call, vbd: { ...call.vbd!, srType } });
 
@@ -40,7 +62,9 @@ describe('atomLatencyMs', () => {
     expect(atomLatencyMs(pool, pick('VBD_activate', { device: 'xvda' }))).toBe(STORAGE_LATENCY_MS.smapiv3.activate);
     expect(atomLatencyMs(pool, pick('VBD_attach', { device: 'xvdb' }))).toBe(999); // override
     expect(atomLatencyMs(pool, pick('VBD_detach', { device: 'xvdb' }))).toBe(STORAGE_LATENCY_MS.smapiv1.detach); // not overridden
-    expect(atomLatencyMs(pool, withType(pick('VBD_attach', { device: 'xvda' }), 'odd'))).toBe(STORAGE_LATENCY_MS.smapiv1.attach); // no SM
+    expect(atomLatencyMs(pool, withType(pick('VBD_attach', { device: 'xvda' }), 'odd'))).toBe(
+      STORAGE_LATENCY_MS.smapiv1.attach,
+    ); // no SM
     expect(STORAGE_LATENCY_MS.smapiv3.attach).toBeGreaterThan(STORAGE_LATENCY_MS.smapiv1.attach);
   });
 
@@ -87,7 +111,13 @@ describe('atoms', () => {
   it('flattens Serial/Parallel in interpretation order and renders an indented tree', () => {
     const plan = Serial('top', [Atom(a), Parallel('both', [Atom(b), Atom(c)])]);
     expect(atomsOf(plan)).toEqual([a, b, c]);
-    expect(renderPlan(plan)).toEqual(['Serial top', `  ${describeAtom(a)}`, '  Parallel both', `    ${describeAtom(b)}`, `    ${describeAtom(c)}`]);
+    expect(renderPlan(plan)).toEqual([
+      'Serial top',
+      `  ${describeAtom(a)}`,
+      '  Parallel both',
+      `    ${describeAtom(b)}`,
+      `    ${describeAtom(c)}`,
+    ]);
   });
 
   it('describes an atom on one line with its device or VIF', () => {

@@ -5,7 +5,19 @@ import { coveredMs, downtimeWindow, measure } from '../../domain/measure';
 
 let seq = 0;
 const ev = (op: string, startMs: number, endMs: number, host = 'host-b', device: string | null = null): SimEvent => ({
-  seq: ++seq, host, op, vmUuid: 'u', domId: 'u', device, vdi: device, mode: device ? 'RW' : null, migrationId: 'mig-1', startMs, endMs, detail: null, phase: null,
+  seq: ++seq,
+  host,
+  op,
+  vmUuid: 'u',
+  domId: 'u',
+  device,
+  vdi: device,
+  mode: device ? 'RW' : null,
+  migrationId: 'mig-1',
+  startMs,
+  endMs,
+  detail: null,
+  phase: null,
 });
 
 // Origin 1000; downtime from the suspend's end (1100) to the destination unpause's end (1200).
@@ -33,7 +45,11 @@ describe('downtimeWindow', () => {
   });
 
   it('ends at the source unpause of a rollback', () => {
-    const rolledBack = [ev('VM_suspend', 10, 20, 'host-a'), ev('VBD_activate', 30, 40, 'host-a', 'xvda'), ev('VM_unpause', 40, 45, 'host-a')];
+    const rolledBack = [
+      ev('VM_suspend', 10, 20, 'host-a'),
+      ev('VBD_activate', 30, 40, 'host-a', 'xvda'),
+      ev('VM_unpause', 40, 45, 'host-a'),
+    ];
     expect(downtimeWindow(rolledBack)).toEqual({ startMs: 20, endMs: 45 });
   });
 
@@ -59,10 +75,25 @@ describe('measure', () => {
     expect(r.atoms).toHaveLength(migration.length - 1);
     const flags = Object.fromEntries(r.atoms.map((a) => [a.atom, a.inDowntime]));
     expect(flags).toEqual({
-      VM_create: false, VBD_attach: false, VM_precopy: false, VM_suspend: false, VM_memory_final: true,
-      VBD_deactivate: true, VM_rename: true, VBD_activate: true, VM_unpause: true, VBD_detach: false,
+      VM_create: false,
+      VBD_attach: false,
+      VM_precopy: false,
+      VM_suspend: false,
+      VM_memory_final: true,
+      VBD_deactivate: true,
+      VM_rename: true,
+      VBD_activate: true,
+      VM_unpause: true,
+      VBD_detach: false,
     });
-    expect(r.atoms.find((a) => a.atom === 'VBD_activate')).toEqual({ atom: 'VBD_activate', host: 'host-b', device: 'xvda', startMs: 160, endMs: 180, inDowntime: true });
+    expect(r.atoms.find((a) => a.atom === 'VBD_activate')).toEqual({
+      atom: 'VBD_activate',
+      host: 'host-b',
+      device: 'xvda',
+      startMs: 160,
+      endMs: 180,
+      inDowntime: true,
+    });
     expect(r.atoms.find((a) => a.atom === 'VM_rename')).not.toHaveProperty('device');
   });
 

@@ -8,17 +8,27 @@ import { EXAMPLE_POOL, planned, smallPool } from './fixtures';
 const example = loadPoolFile(EXAMPLE_POOL);
 const srType = (sr: string | undefined) => example.srs.find((s) => s.name === sr)?.type;
 const devs = (calls: AtomCall[]) => calls.map((c) => c.vbd?.device).sort();
-const cases = example.vms.flatMap((vm) => example.hosts.filter((h) => h.name !== vm.residentOn).map((h) => [vm.name, h.name] as const));
+const cases = example.vms.flatMap((vm) =>
+  example.hosts.filter((h) => h.name !== vm.residentOn).map((h) => [vm.name, h.name] as const),
+);
 
 describe('planMigration on examples/pool.yaml', () => {
   it.each(cases)('early-attach plan for %s -> %s attaches exactly the SMAPIv3 disks in prepare', (vmName, to) => {
     const vm = example.vms.find((v) => v.name === vmName)!;
     const { calls } = planned(example, vmName, to, 'early-attach');
     const disks = vm.vbds.filter((v) => !v.empty);
-    const v3 = disks.filter((v) => srType(v.sr) === 'zfs-vol').map((v) => v.device).sort();
+    const v3 = disks
+      .filter((v) => srType(v.sr) === 'zfs-vol')
+      .map((v) => v.device)
+      .sort();
     const attaches = calls.filter((c) => c.atom === 'VBD_attach');
     expect(devs(attaches.filter((c) => c.phase === 'prepare'))).toEqual(v3);
-    expect(devs(attaches.filter((c) => c.phase === 'downtime'))).toEqual(disks.filter((v) => srType(v.sr) !== 'zfs-vol').map((v) => v.device).sort());
+    expect(devs(attaches.filter((c) => c.phase === 'downtime'))).toEqual(
+      disks
+        .filter((v) => srType(v.sr) !== 'zfs-vol')
+        .map((v) => v.device)
+        .sort(),
+    );
     expect(attaches.every((c) => c.host === to)).toBe(true);
     expect(devs(calls.filter((c) => c.atom === 'VBD_activate'))).toEqual(disks.map((v) => v.device).sort());
   });
@@ -33,7 +43,9 @@ describe('planMigration on examples/pool.yaml', () => {
 
   it.each(cases)('downtime of %s -> %s: suspend first, unpause last, rename before every activate', (vmName, to) => {
     for (const kind of ['early-attach', 'legacy'] as const) {
-      const names = planned(example, vmName, to, kind).calls.filter((c) => c.phase === 'downtime').map((c) => c.atom);
+      const names = planned(example, vmName, to, kind)
+        .calls.filter((c) => c.phase === 'downtime')
+        .map((c) => c.atom);
       expect(names[0]).toBe('VM_suspend');
       expect(names.at(-1)).toBe('VM_unpause');
       expect(names.indexOf('VM_rename')).toBeLessThan(names.indexOf('VBD_activate'));
@@ -50,9 +62,15 @@ describe('planMigration on examples/pool.yaml', () => {
         .filter((s): s is Extract<Plan, { kind: 'parallel' }> => s.kind === 'parallel' && s.label.startsWith(prefix))
         .map((g) => [g.label, devs(atomsOf(g))]);
     };
-    expect(groups('prepare', 'early VBD_attach')).toEqual([['early VBD_attach RW', ['xvda']], ['early VBD_attach RO', ['xvdb']]]);
+    expect(groups('prepare', 'early VBD_attach')).toEqual([
+      ['early VBD_attach RW', ['xvda']],
+      ['early VBD_attach RO', ['xvdb']],
+    ]);
     expect(groups('downtime', 'late VBD_attach')).toEqual([['late VBD_attach RW', ['xvdc', 'xvde']]]);
-    expect(groups('downtime', 'VBD_activate')).toEqual([['VBD_activate RW', ['xvda', 'xvdc', 'xvde']], ['VBD_activate RO', ['xvdb']]]);
+    expect(groups('downtime', 'VBD_activate')).toEqual([
+      ['VBD_activate RW', ['xvda', 'xvdc', 'xvde']],
+      ['VBD_activate RO', ['xvdb']],
+    ]);
   });
 
   it('skips the empty CD of web-01: no VBD atom, decision empty-cd', () => {
@@ -77,10 +95,21 @@ describe('planMigration on examples/pool.yaml', () => {
 describe('canAttachEarly', () => {
   const pool = smallPool({
     hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-l', vbdPlugUnplugLegacy: true }],
-    sms: [{ type: 'zfs-vol', requiredApiVersion: '3.0' }, { type: 'nfs', requiredApiVersion: '1.0' }, { type: 'iscsi', requiredApiVersion: '1.0' },
-      { type: 'ceph', requiredApiVersion: '3.1' }, { type: 'ext', requiredApiVersion: '2.9.9' }],
-    srs: [{ name: 'v3', type: 'zfs-vol', shared: true }, { name: 'v1', type: 'nfs', shared: true }, { name: 'is', type: 'iscsi', shared: true },
-      { name: 'ce', type: 'ceph', shared: true }, { name: 'ex', type: 'ext', shared: true }, { name: 'odd', type: 'no-such-sm', shared: true }],
+    sms: [
+      { type: 'zfs-vol', requiredApiVersion: '3.0' },
+      { type: 'nfs', requiredApiVersion: '1.0' },
+      { type: 'iscsi', requiredApiVersion: '1.0' },
+      { type: 'ceph', requiredApiVersion: '3.1' },
+      { type: 'ext', requiredApiVersion: '2.9.9' },
+    ],
+    srs: [
+      { name: 'v3', type: 'zfs-vol', shared: true },
+      { name: 'v1', type: 'nfs', shared: true },
+      { name: 'is', type: 'iscsi', shared: true },
+      { name: 'ce', type: 'ceph', shared: true },
+      { name: 'ex', type: 'ext', shared: true },
+      { name: 'odd', type: 'no-such-sm', shared: true },
+    ],
     policy: { allowEarlyAttach: ['iscsi'], denyEarlyAttach: ['ceph'] },
   });
   const vbd = (sr: string | undefined, empty = false) =>
@@ -109,23 +138,47 @@ describe('canAttachEarly', () => {
 
 describe('planRollback', () => {
   // The read-only disk is listed first, so RW-before-RO has to be the rollback's own doing.
-  const pool = smallPool({ vms: [{ name: 'vm-1', residentOn: 'host-a', memoryMiB: 256,
-    vbds: [{ device: 'xvda', sr: 'v1', mode: 'RO' }, { device: 'xvdb', sr: 'v3', mode: 'RW' }] }] });
+  const pool = smallPool({
+    vms: [
+      {
+        name: 'vm-1',
+        residentOn: 'host-a',
+        memoryMiB: 256,
+        vbds: [
+          { device: 'xvda', sr: 'v1', mode: 'RO' },
+          { device: 'xvdb', sr: 'v3', mode: 'RW' },
+        ],
+      },
+    ],
+  });
   const { m, calls } = planned(pool);
-  const shape = (calls: AtomCall[]) => calls.map((c) => `${c.atom}${c.vbd ? ` ${c.vbd.device}` : ''}@${c.host}/${c.domId === m.tempId ? 'temp' : 'real'}`);
+  const shape = (calls: AtomCall[]) =>
+    calls.map((c) => `${c.atom}${c.vbd ? ` ${c.vbd.device}` : ''}@${c.host}/${c.domId === m.tempId ? 'temp' : 'real'}`);
 
   it('before suspend: detaches what the destination attached and destroys the temporary domain', () => {
-    const attempted = calls.slice(0, calls.findIndex((c) => c.atom === 'VM_suspend'));
+    const attempted = calls.slice(
+      0,
+      calls.findIndex((c) => c.atom === 'VM_suspend'),
+    );
     const undo = atomsOf(planRollback(m, attempted));
     expect(shape(undo)).toEqual(['VBD_detach xvdb@host-b/temp', 'VM_destroy@host-b/temp']);
     expect(undo.every((c) => c.phase === 'rollback' && c.migrationId === 'mig-1')).toBe(true);
   });
 
   it('after suspend: deactivate destination, re-activate source RW then RO, unpause source, then clean destination', () => {
-    const attempted = calls.slice(0, calls.indexOf(calls.find((c) => c.atom === 'VBD_activate' && c.vbd?.mode === 'RO')!) + 1);
+    const attempted = calls.slice(
+      0,
+      calls.indexOf(calls.find((c) => c.atom === 'VBD_activate' && c.vbd?.mode === 'RO')!) + 1,
+    );
     const undo = planRollback(m, attempted);
     expect(undo.kind === 'atom' ? [] : undo.steps.map((s) => (s.kind === 'atom' ? s.call.atom : s.label))).toEqual([
-      'destination VBD_deactivate', 'source VBD_activate RW', 'source VBD_activate RO', 'VM_unpause', 'destination VBD_detach', 'VM_destroy', 'VM_destroy',
+      'destination VBD_deactivate',
+      'source VBD_activate RW',
+      'source VBD_activate RO',
+      'VM_unpause',
+      'destination VBD_detach',
+      'VM_destroy',
+      'VM_destroy',
     ]);
     expect(shape(atomsOf(undo))).toEqual([
       'VBD_deactivate xvdb@host-b/real',
@@ -141,7 +194,10 @@ describe('planRollback', () => {
   });
 
   it('after suspend, before the rename: source back in RW-then-RO order, destination cleaned under the temporary id', () => {
-    const attempted = calls.slice(0, calls.findIndex((c) => c.atom === 'VM_rename'));
+    const attempted = calls.slice(
+      0,
+      calls.findIndex((c) => c.atom === 'VM_rename'),
+    );
     expect(shape(atomsOf(planRollback(m, attempted)))).toEqual([
       'VBD_activate xvdb@host-a/real',
       'VBD_activate xvda@host-a/real',

@@ -36,7 +36,15 @@ describe('parsePool / loadPoolFile', () => {
 
   it('reads JSON as well, applying the defaults', () => {
     const pool = parsePool(JSON.stringify({ name: 'j', hosts: [{ name: 'h1' }] }), 'pool.json');
-    expect(pool).toMatchObject({ timeScale: 1, sms: [], srs: [], vms: [], faults: [], network: { migrationMiBps: 1100 }, policy: { allowEarlyAttach: [], denyEarlyAttach: [] } });
+    expect(pool).toMatchObject({
+      timeScale: 1,
+      sms: [],
+      srs: [],
+      vms: [],
+      faults: [],
+      network: { migrationMiBps: 1100 },
+      policy: { allowEarlyAttach: [], denyEarlyAttach: [] },
+    });
   });
 
   it.each([
@@ -45,25 +53,77 @@ describe('parsePool / loadPoolFile', () => {
     ['unknown host in residentOn', withVm({ residentOn: 'host-z' }), /residentOn.*unknown host "host-z"/],
     ['duplicate host names', { ...base, hosts: [{ name: 'host-a' }, { name: 'host-a' }] }, /duplicate name "host-a"/],
     ['duplicate VM names', { ...base, vms: [vm, vm] }, /duplicate name "vm-1"/],
-    ['duplicate SR names', { ...base, srs: [...base.srs!, { name: 'v3', type: 'nfs', shared: true }] }, /duplicate name "v3"/],
-    ['duplicate device', withVm({ vbds: [{ device: 'xvda', sr: 'v3' }, { device: 'xvda', sr: 'v1' }] }), /device "xvda" twice/],
+    [
+      'duplicate SR names',
+      { ...base, srs: [...base.srs!, { name: 'v3', type: 'nfs', shared: true }] },
+      /duplicate name "v3"/,
+    ],
+    [
+      'duplicate device',
+      withVm({
+        vbds: [
+          { device: 'xvda', sr: 'v3' },
+          { device: 'xvda', sr: 'v1' },
+        ],
+      }),
+      /device "xvda" twice/,
+    ],
     ['VBD naming a missing SR', withVm({ vbds: [{ device: 'xvda', sr: 'nowhere' }] }), /xvda: unknown SR "nowhere"/],
     ['negative memory', withVm({ memoryMiB: -1 }), /memoryMiB/],
-    ['local SR not reachable from residentOn',
-      { ...base, srs: [...base.srs!, { name: 'local-b', type: 'nfs', shared: false, host: 'host-b' }], vms: [{ ...vm, vbds: [{ device: 'xvda', sr: 'local-b' }] }] },
-      /SR "local-b" is local to host-b, not reachable from host-a/],
+    [
+      'local SR not reachable from residentOn',
+      {
+        ...base,
+        srs: [...base.srs!, { name: 'local-b', type: 'nfs', shared: false, host: 'host-b' }],
+        vms: [{ ...vm, vbds: [{ device: 'xvda', sr: 'local-b' }] }],
+      },
+      /SR "local-b" is local to host-b, not reachable from host-a/,
+    ],
     ['non-shared SR without host', { ...base, srs: [{ name: 'v3', type: 'zfs-vol', shared: false }] }, /needs `host`/],
-    ['SR on an unknown host', { ...base, srs: [...base.srs!, { name: 'l', type: 'nfs', host: 'host-q' }] }, /unknown host "host-q"/],
+    [
+      'SR on an unknown host',
+      { ...base, srs: [...base.srs!, { name: 'l', type: 'nfs', host: 'host-q' }] },
+      /unknown host "host-q"/,
+    ],
     ['disk without SR', withVm({ vbds: [{ device: 'xvda' }] }), /needs `sr`/],
     ['bad SM version', { ...base, sms: [{ type: 'nfs', requiredApiVersion: 'three' }] }, /version/],
     ['unknown field', { ...base, colour: 'blue' } as PoolInput, /colour/],
-    ['a named VDI used twice by one VM', withVm({ vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RO' }, { device: 'xvdb', sr: 'v3', vdi: 'd', mode: 'RO' }] }), /uses VDI "d" twice/],
-    ['a named VDI shared read-write',
-      { ...base, vms: [{ ...vm, vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RW' }] }, { ...vm, name: 'vm-2', vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RO' }] }] },
-      /VDI "d" is shared by vm-1, vm-2 but not read-only in every use/],
-    ['a fault naming an unknown atom', { ...base, faults: [{ atom: 'VBD_activte', effect: 'fail' }] } as unknown as PoolInput, /faults\.0\.atom/],
-    ['a fault on an unknown host', { ...base, faults: [{ atom: 'VBD_activate', host: 'nohost', effect: 'fail' }] }, /fault on unknown host "nohost"/],
-    ['a fault on an unknown VM', { ...base, faults: [{ atom: 'VBD_activate', vm: 'novm', effect: 'hang' }] }, /fault on unknown VM "novm"/],
+    [
+      'a named VDI used twice by one VM',
+      withVm({
+        vbds: [
+          { device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RO' },
+          { device: 'xvdb', sr: 'v3', vdi: 'd', mode: 'RO' },
+        ],
+      }),
+      /uses VDI "d" twice/,
+    ],
+    [
+      'a named VDI shared read-write',
+      {
+        ...base,
+        vms: [
+          { ...vm, vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RW' }] },
+          { ...vm, name: 'vm-2', vbds: [{ device: 'xvda', sr: 'v3', vdi: 'd', mode: 'RO' }] },
+        ],
+      },
+      /VDI "d" is shared by vm-1, vm-2 but not read-only in every use/,
+    ],
+    [
+      'a fault naming an unknown atom',
+      { ...base, faults: [{ atom: 'VBD_activte', effect: 'fail' }] } as unknown as PoolInput,
+      /faults\.0\.atom/,
+    ],
+    [
+      'a fault on an unknown host',
+      { ...base, faults: [{ atom: 'VBD_activate', host: 'nohost', effect: 'fail' }] },
+      /fault on unknown host "nohost"/,
+    ],
+    [
+      'a fault on an unknown VM',
+      { ...base, faults: [{ atom: 'VBD_activate', vm: 'novm', effect: 'hang' }] },
+      /fault on unknown VM "novm"/,
+    ],
   ])('refuses %s with one line naming the problem', (_name, input, pattern) => {
     const err = poolError(typeof input === 'string' ? input : JSON.stringify(input));
     expect(err.type).toBe(FailureType.BadRequest);
@@ -73,8 +133,14 @@ describe('parsePool / loadPoolFile', () => {
   });
 
   it('accepts an SR type with no SM record; its disks never attach early', () => {
-    const pool = parsePool(JSON.stringify({ ...base, srs: [...base.srs!, { name: 'odd', type: 'gluster', shared: true }],
-      vms: [{ ...vm, vbds: [{ device: 'xvda', sr: 'odd' }] }] }), 'ok.yaml');
+    const pool = parsePool(
+      JSON.stringify({
+        ...base,
+        srs: [...base.srs!, { name: 'odd', type: 'gluster', shared: true }],
+        vms: [{ ...vm, vbds: [{ device: 'xvda', sr: 'odd' }] }],
+      }),
+      'ok.yaml',
+    );
     expect(canAttachEarly(pool, pool.vms[0]!.vbds[0]!, 'host-b')).toMatchObject({ early: false, reason: 'no-sm' });
   });
 
@@ -94,7 +160,18 @@ describe('validateRequest', () => {
   const pool = smallPool({
     hosts: [{ name: 'host-a' }, { name: 'host-b' }],
     srs: [...base.srs!, { name: 'local-a', type: 'nfs', shared: false, host: 'host-a' }],
-    vms: [vm, { name: 'pinned', residentOn: 'host-a', memoryMiB: 64, vbds: [{ device: 'xvda', sr: 'v3' }, { device: 'xvdb', sr: 'local-a' }] }],
+    vms: [
+      vm,
+      {
+        name: 'pinned',
+        residentOn: 'host-a',
+        memoryMiB: 64,
+        vbds: [
+          { device: 'xvda', sr: 'v3' },
+          { device: 'xvdb', sr: 'local-a' },
+        ],
+      },
+    ],
   });
 
   it('accepts a valid request and returns the VM', () => {
@@ -106,7 +183,11 @@ describe('validateRequest', () => {
     ['unknown VM', { vm: 'ghost', to: 'host-b' }, /unknown VM "ghost" \(known: vm-1, pinned\)/],
     ['unknown host', { vm: 'vm-1', to: 'host-z' }, /unknown host "host-z" \(known: host-a, host-b\)/],
     ['same source and destination', { vm: 'vm-1', to: 'host-a' }, /already runs on host-a/],
-    ['SR not reachable from the destination', { vm: 'pinned', to: 'host-b' }, /xvdb: SR "local-a" is not reachable from host-b/],
+    [
+      'SR not reachable from the destination',
+      { vm: 'pinned', to: 'host-b' },
+      /xvdb: SR "local-a" is not reachable from host-b/,
+    ],
   ])('refuses %s with a one-line message', (_name, req, pattern) => {
     const v = validateRequest(pool, { ...req, plan: 'legacy' });
     expect(v.ok).toBe(false);

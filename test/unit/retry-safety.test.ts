@@ -22,7 +22,12 @@ async function runTwice(sim: SimPool, call: AtomCall, firstTakesEffect = true): 
   const again = await sim.run(call, {});
   // Memory copies change no state: re-running one copies again, which is harmless.
   const stateless = call.atom === 'VM_precopy' || call.atom === 'VM_memory_final';
-  if (firstTakesEffect) expect({ atom: call.atom, device: call.vbd?.device, noop: first.noop }).toEqual({ atom: call.atom, device: call.vbd?.device, noop: false });
+  if (firstTakesEffect)
+    expect({ atom: call.atom, device: call.vbd?.device, noop: first.noop }).toEqual({
+      atom: call.atom,
+      device: call.vbd?.device,
+      noop: false,
+    });
   if (!stateless) expect(again.noop).toBe(true);
   expect(state(sim)).toEqual(after);
   expect(sim.events().length).toBe(events + 1);
@@ -44,7 +49,8 @@ describe.each<PlanKind>(['early-attach', 'legacy'])('every atom of the %s plan',
     for (const call of calls.slice(0, upTo)) await sim.run(call, {});
     // The rollback destroys both the real and the temporary id (a rename may or may not have
     // happened), so one of its atoms finds nothing to do even the first time.
-    for (const call of atomsOf(planRollback(m, calls.slice(0, upTo)))) await runTwice(sim, call, call.domId !== m.tempId);
+    for (const call of atomsOf(planRollback(m, calls.slice(0, upTo))))
+      await runTwice(sim, call, call.domId !== m.tempId);
     expect(sim.runningOn(m.vmUuid)).toEqual(['host-a']);
     expect(sim.attachments(m.vmUuid).every((a) => a.host === 'host-a' && a.active === 1)).toBe(true);
   });

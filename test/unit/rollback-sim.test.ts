@@ -21,7 +21,9 @@ describe.each(['early-attach', 'legacy'] as const)('rollback of app-01 -> host-a
   const m = planMigration(pool, { vm: 'app-01', to: 'host-a', plan: kind }, 'mig-1');
   const calls = atomsOf(m.plan);
   const unpause = calls.findIndex((c) => c.atom === 'VM_unpause' && c.phase === 'downtime');
-  const points = calls.slice(0, unpause).map((c, i) => [i, `${c.atom}${c.vbd ? ` ${c.vbd.device}` : ''}@${c.host}`] as const);
+  const points = calls
+    .slice(0, unpause)
+    .map((c, i) => [i, `${c.atom}${c.vbd ? ` ${c.vbd.device}` : ''}@${c.host}`] as const);
 
   it.each(points)('failure at atom %i (%s), whether or not it took effect', async (i) => {
     for (const tookEffect of [false, true]) {
@@ -34,13 +36,25 @@ describe.each(['early-attach', 'legacy'] as const)('rollback of app-01 -> host-a
         await expectFailure(() => sim.run(failing, {}), FailureType.InjectedFault);
       }
       for (const c of atomsOf(planRollback(m, calls.slice(0, i + 1)))) await sim.run(c, {});
-      sim.appendEvent({ host: 'host-c', op: MIGRATION_END_OP, vmUuid: m.vmUuid, migrationId: 'mig-1', startMs: 0, endMs: 0 });
+      sim.appendEvent({
+        host: 'host-c',
+        op: MIGRATION_END_OP,
+        vmUuid: m.vmUuid,
+        migrationId: 'mig-1',
+        startMs: 0,
+        endMs: 0,
+      });
 
       expect(sim.runningOn(m.vmUuid)).toEqual(['host-c']);
       expect(store.domainsOfVm(sim.db, m.vmUuid).map((d) => d.host)).toEqual(['host-c']);
       const atts = sim.attachments(m.vmUuid);
       expect(atts.filter((a) => a.host !== 'host-c')).toEqual([]);
-      expect(atts.map((a) => [a.device, a.active])).toEqual([['xvda', 1], ['xvdb', 1], ['xvdc', 1], ['xvde', 1]]);
+      expect(atts.map((a) => [a.device, a.active])).toEqual([
+        ['xvda', 1],
+        ['xvdb', 1],
+        ['xvdc', 1],
+        ['xvde', 1],
+      ]);
       const records = sim.db.prepare(`SELECT COUNT(*) FROM vm_extra WHERE host = 'host-a' AND dom_id IN (?, ?)`);
       expect(records.pluck().get(m.vmUuid, m.tempId)).toBe(0);
       expect(audit(sim.events())).toEqual([]);

@@ -16,7 +16,8 @@ const uuid = m.vmUuid;
 const runAll = async (sim: SimPool, list: AtomCall[]) => {
   for (const c of list) await sim.run(c, {});
 };
-const att = (sim: SimPool, host: string, device: string) => sim.attachments(uuid).find((a) => a.host === host && a.device === device);
+const att = (sim: SimPool, host: string, device: string) =>
+  sim.attachments(uuid).find((a) => a.host === host && a.device === device);
 const create = pick('VM_create');
 const attachA = pick('VBD_attach', { device: 'xvda' }); // early, under the temporary id
 const activateA = { ...pick('VBD_activate', { device: 'xvda' }), domId: m.tempId }; // before any rename
@@ -48,7 +49,10 @@ describe('invariants are enforced when an operation runs', () => {
     const sim = openSim(pool);
     await runAll(sim, [create]);
     const before = stateDump(sim);
-    const err = await expectFailure(() => sim.run({ ...pick('VM_unpause'), domId: m.tempId }, {}), FailureType.InvariantViolation);
+    const err = await expectFailure(
+      () => sim.run({ ...pick('VM_unpause'), domId: m.tempId }, {}),
+      FailureType.InvariantViolation,
+    );
     expect(err.message).toMatch(/already running on host-a/);
     expect(stateDump(sim)).toEqual(before);
     expect(sim.runningOn(uuid)).toEqual(['host-a']);
@@ -57,7 +61,10 @@ describe('invariants are enforced when an operation runs', () => {
   it('refuses to deactivate a disk under a running VM (a rollback must never do that)', async () => {
     const sim = openSim(pool);
     const before = stateDump(sim);
-    const err = await expectFailure(() => sim.run(pick('VBD_deactivate', { device: 'xvda' }), {}), FailureType.PreconditionFailed);
+    const err = await expectFailure(
+      () => sim.run(pick('VBD_deactivate', { device: 'xvda' }), {}),
+      FailureType.PreconditionFailed,
+    );
     expect(err.message).toMatch(/is running/);
     expect(stateDump(sim)).toEqual(before);
     expect(att(sim, 'host-a', 'xvda')?.active).toBe(1);
@@ -94,7 +101,8 @@ describe('idempotency', () => {
 });
 
 describe('audit', () => {
-  const end = (sim: SimPool) => sim.appendEvent({ host: 'host-b', op: MIGRATION_END_OP, vmUuid: uuid, migrationId: 'mig-1', startMs: 0, endMs: 0 });
+  const end = (sim: SimPool) =>
+    sim.appendEvent({ host: 'host-b', op: MIGRATION_END_OP, vmUuid: uuid, migrationId: 'mig-1', startMs: 0, endMs: 0 });
 
   it('a clean migration replays with no violation, leaving the VM on the destination only', async () => {
     const sim = openSim(pool);
@@ -122,10 +130,22 @@ describe('audit', () => {
 
   const ev = { vmUuid: uuid, vdi: 'vm-1-xvda', device: 'xvda', mode: 'RW' as const, startMs: 1, endMs: 2 };
   it.each([
-    [1, [{ ...ev, host: 'host-b', op: 'VBD_attach' }, { ...ev, host: 'host-b', op: 'VBD_activate' }]],
+    [
+      1,
+      [
+        { ...ev, host: 'host-b', op: 'VBD_attach' },
+        { ...ev, host: 'host-b', op: 'VBD_activate' },
+      ],
+    ],
     [2, [{ ...ev, host: 'host-b', op: 'VM_unpause' }]],
     [3, [{ ...ev, host: 'host-b', op: 'VBD_activate' }]],
-    [4, [{ ...ev, host: 'host-b', op: 'VBD_attach' }, { ...ev, host: 'host-a', op: MIGRATION_END_OP, migrationId: 'mig-x' }]],
+    [
+      4,
+      [
+        { ...ev, host: 'host-b', op: 'VBD_attach' },
+        { ...ev, host: 'host-a', op: MIGRATION_END_OP, migrationId: 'mig-x' },
+      ],
+    ],
   ] as const)('flags a hand-appended breach of invariant %i', (invariant, bad) => {
     const sim = openSim(pool);
     for (const e of bad) sim.appendEvent(e);

@@ -31,14 +31,20 @@ const fileWith = (sql: string) => {
 describe('state file versions', () => {
   it('upgrades a version 1 file explicitly, keeping its rows', () => {
     const db = openDb(fileWith(V1_FAULTS));
-    expect(db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(String(SCHEMA_VERSION));
-    expect(db.prepare('SELECT atom, effect, times, at FROM faults').all()).toEqual([{ atom: 'VBD_attach', effect: 'fail', times: 1, at: 'before' }]);
+    expect(db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(
+      String(SCHEMA_VERSION),
+    );
+    expect(db.prepare('SELECT atom, effect, times, at FROM faults').all()).toEqual([
+      { atom: 'VBD_attach', effect: 'fail', times: 1, at: 'before' },
+    ]);
     expect(db.prepare('SELECT op, phase FROM events').all()).toEqual([{ op: 'VM_unpause', phase: null }]);
     db.close();
   });
 
   it('refuses a file written by a newer liveshift, loudly', () => {
-    const file = fileWith(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');`);
+    const file = fileWith(
+      `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '99');`,
+    );
     expect(() => openDb(file)).toThrow(/schema version 99; this liveshift reads versions 1 to 2/);
   });
 });
