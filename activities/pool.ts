@@ -3,7 +3,7 @@
 import { MIGRATION_END_OP } from '../domain/events';
 import { measure, type Measurement } from '../domain/measure';
 import type { Pool } from '../domain/pool';
-import type { Inventory } from '../domain/toolstack';
+import type { Inventory, MigrationControl } from '../domain/toolstack';
 
 export interface MigrationEnd {
   migrationId: string;
@@ -12,10 +12,14 @@ export interface MigrationEnd {
   atMs: number;
 }
 
-export function createPoolActivities(inventory: Inventory) {
+export function createPoolActivities(inventory: Inventory & MigrationControl) {
   return {
     async snapshotPool(): Promise<Pool> {
       return inventory.snapshot();
+    },
+    /** An abort while the downtime runs directly: accepted only before the runner commits. */
+    async requestAbort(a: { migrationId: string; reason: string }): Promise<'accepted' | 'too-late'> {
+      return inventory.requestAbort(a.migrationId, a.reason);
     },
     async vmRunningOn(vmUuid: string): Promise<string[]> {
       return inventory.runningOn(vmUuid);

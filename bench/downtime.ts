@@ -9,7 +9,7 @@ import { ms, table } from '../cli/format';
 import { attachOnDowntimePath } from '../domain/measure';
 import type { MigrationResult, PlanKind } from '../domain/request';
 import { loadPoolFile } from '../sim/pool-file';
-import { startStack } from '../workers/in-process-stack';
+import { scratchState, startStack } from '../workers/stack';
 
 const { values } = parseArgs({
   options: { pool: { type: 'string', default: 'examples/pool.yaml' }, rounds: { type: 'string', default: '3' } },
@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const pool = loadPoolFile(values.pool);
   const rounds = Number(values.rounds);
   const server = await startDevServer({ ui: false });
-  const stack = await startStack({ ...pool, name: `bench-${Date.now()}` }, { address: server.address });
+  const stack = await startStack({
+    address: server.address,
+    stateFile: scratchState({ ...pool, name: `bench-${Date.now()}` }),
+  });
   const results: MigrationResult[] = [];
   try {
     for (let round = 0; round < rounds; round++)

@@ -64,6 +64,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Dev-server settings for an orchestrator of many short steps (docs/performance.md). Its one
+ * history shard reads its transfer and timer queues at most 20 times a second by default, so after
+ * a burst each activity or workflow task waits for the next read (about 100 ms a step), and it
+ * fires no timer sooner than 1 s ahead (a 20 ms retry backoff or a 500 ms heartbeat timeout took a
+ * second). One process has no clock skew to guard against, which is what that shift is for.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, number | string> = {
+  'history.transferProcessorMaxPollRPS': 10_000,
+  'history.timerProcessorMaxPollRPS': 10_000,
+  'history.visibilityProcessorMaxPollRPS': 10_000,
+  'history.timerProcessorMaxTimeShift': '10ms',
+};
+
+const dynamicConfigFlags = (): string[] =>
+  Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([k, v]) => [
+    '--dynamic-config-value',
+    `${k}=${JSON.stringify(v)}`,
+  ]);
+
 export interface DevServerOptions {
   port?: number;
   uiPort?: number;
@@ -93,6 +113,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     '--log-level',
     'error',
     ...searchAttributeFlags(),
+    ...dynamicConfigFlags(),
   ];
   args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));
   // WAL with NORMAL sync: durable across process crashes and restarts, without an fsync per

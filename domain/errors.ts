@@ -9,6 +9,10 @@ export const FailureType = {
   PreconditionFailed: 'PreconditionFailed',
   InjectedFault: 'InjectedFault',
   Aborted: 'Aborted',
+  /** An abort that came after the destination resumed the VM. */
+  TooLate: 'TooLate',
+  /** Direct dispatch: the host's agent did not answer within the phase's host wait. */
+  HostUnreachable: 'HostUnreachable',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -9,25 +9,15 @@
 // - VIF plug costs ~300 ms each (why upstream moved it out of downtime).
 // - Memory: pre-copy rounds at network.migrationMiBps against the VM's dirty rate; the final
 //   round, inside downtime, copies what was dirtied during the last pre-copy round.
-import type { AtomCall, AtomName } from './atoms';
+import { ATOM_TRAITS, type StorageOp } from './atom-traits';
+import type { AtomCall } from './atoms';
 import type { Pool } from './pool';
 import { compareVersions } from './versions';
 
-export type StorageOp = 'attach' | 'activate' | 'deactivate' | 'detach';
-
+/** Storage operations by SM class; the cost of host operations is in the atom table (atom-traits.ts). */
 export const STORAGE_LATENCY_MS: Record<'smapiv3' | 'smapiv1', Record<StorageOp, number>> = {
   smapiv3: { attach: 1200, activate: 60, deactivate: 40, detach: 300 },
   smapiv1: { attach: 350, activate: 30, deactivate: 30, detach: 200 },
-};
-
-export const HOST_LATENCY_MS: Partial<Record<AtomName, number>> = {
-  VM_create: 150,
-  VIF_plug: 300,
-  VBD_set_active: 5,
-  VM_suspend: 30,
-  VM_rename: 5,
-  VM_unpause: 20,
-  VM_destroy: 250,
 };
 
 /** Pre-copy stops when the dirty set is this small, after this many rounds, or when it stops shrinking. */
@@ -69,23 +59,16 @@ export function storageLatencyMs(pool: Pool, srType: string, op: StorageOp): num
   );
 }
 
-const STORAGE_OPS: Partial<Record<AtomCall['atom'], StorageOp>> = {
-  VBD_attach: 'attach',
-  VBD_activate: 'activate',
-  VBD_deactivate: 'deactivate',
-  VBD_detach: 'detach',
-};
-
 /** Modelled duration of one atom at timeScale 1 (multiply by pool.timeScale to sleep). */
 export function atomLatencyMs(pool: Pool, call: AtomCall): number {
-  const storageOp = STORAGE_OPS[call.atom];
-  if (storageOp) return call.vbd ? storageLatencyMs(pool, call.vbd.srType, storageOp) : 0;
-  if (call.atom === 'VM_precopy' || call.atom === 'VM_memory_final') {
+  const cost = ATOM_TRAITS[call.atom].cost;
+  if ('storage' in cost) return call.vbd ? storageLatencyMs(pool, call.vbd.srType, cost.storage) : 0;
+  if ('memory' in cost) {
     const m = call.memory;
     if (!m) return 0;
     const model = memoryModel(m.memoryMiB, m.dirtyRateMiBps, m.migrationMiBps);
-    return call.atom === 'VM_precopy' ? model.precopyMs : model.finalMs;
+    return cost.memory === 'precopy' ? model.precopyMs : model.finalMs;
   }
   const override = pool.latencyMs[call.atom];
-  return typeof override === 'number' ? override : (HOST_LATENCY_MS[call.atom] ?? 0);
+  return typeof override === 'number' ? override : cost.hostMs;
 }

@@ -1,6 +1,7 @@
-// The pure planner: a pool snapshot and a request compile into a Serial/Parallel plan of atoms.
-// Upstream hand-codes migration; here it is data, so it can be printed, predicted and tested.
+// The pure planner: a pool snapshot and a request compile into named phases of Serial/Parallel
+// atoms. Upstream hand-codes migration; here it is data, so it can be printed, predicted and tested.
 import { Atom, Parallel, Serial, type AtomCall, type Phase, type Plan, type VbdRef } from './atoms';
+import { phaseOf, type PlanPhase } from './phases';
 import { canAttachEarly, type EarlyAttachDecision } from './early-attach';
 import { temporaryVmId, vdiId, vmUuid } from './ids';
 import type { Pool, Vm } from './pool';
@@ -19,8 +20,21 @@ export interface MigrationPlan {
   to: string;
   decisions: EarlyAttachDecision[];
   vbds: PlannedVbd[];
+  /** Run in this order; `cleanup` only goes forward (after the destination unpause). */
+  phases: MigrationPhases;
+  /** The whole migration as one plan (the phases in order), for printing and counting. */
   plan: Plan;
 }
+
+export interface MigrationPhases {
+  prepare: PlanPhase;
+  precopy: PlanPhase;
+  downtime: PlanPhase;
+  cleanup: PlanPhase;
+}
+
+/** The phases that may still be rolled back, in order; `cleanup` follows them only forward. */
+export const REVERSIBLE_PHASES = ['prepare', 'precopy', 'downtime'] as const;
 
 /** Read-write disks before read-only ones (upstream's early group forgot this order). */
 function rwThenRo<T extends { mode: 'RW' | 'RO' }>(vbds: T[]): [T[], T[]] {
@@ -54,8 +68,10 @@ function plannedVbds(pool: Pool, vm: Vm, decisions: EarlyAttachDecision[]): Plan
 
 type Step = (atom: AtomCall['atom'], extra?: Partial<AtomCall>) => Plan;
 
+type Identity = Pick<MigrationPlan, 'vmName' | 'vmUuid' | 'tempId' | 'from' | 'to'>;
+
 /** Builds atoms for one host and domain id within one phase. */
-function stepper(m: MigrationPlan, migrationId: string) {
+function stepper(m: Identity, migrationId: string) {
   return (host: string, domId: string, phase: Phase): Step =>
     (atom, extra = {}) =>
       Atom({ migrationId, vmUuid: m.vmUuid, vmName: m.vmName, atom, host, domId, phase, ...extra });
@@ -75,16 +91,14 @@ export function planMigration(pool: Pool, req: MigrationRequest, migrationId: st
   if (!vm) throw new Error(`unknown VM "${req.vm}"`);
   const uuid = vmUuid(pool.name, vm.name);
   const decisions = decide(pool, vm, req.to, req.plan);
-  const m: MigrationPlan = {
+  const vbds = plannedVbds(pool, vm, decisions);
+  const m = {
     kind: req.plan,
     vmName: vm.name,
     vmUuid: uuid,
     tempId: temporaryVmId(uuid),
     from: vm.residentOn,
     to: req.to,
-    decisions,
-    vbds: plannedVbds(pool, vm, decisions),
-    plan: Serial('migration', []),
   };
   const memory = {
     memoryMiB: vm.memoryMiB,
@@ -93,20 +107,24 @@ export function planMigration(pool: Pool, req: MigrationRequest, migrationId: st
     peer: m.to,
   };
   const at = stepper(m, migrationId);
-  const phases = [
-    prepare(m, vm.vifs, at),
-    Serial('precopy', [at(m.from, uuid, 'precopy')('VM_precopy', { memory })]),
-    downtime(m, memory, at),
-    cleanup(m, at),
-  ];
-  return { ...m, plan: Serial('migration', phases) };
+  const phases: MigrationPhases = {
+    prepare: phaseOf('prepare', 'prepare', prepare(m, vbds, vm.vifs, at)),
+    precopy: phaseOf('precopy', 'precopy', [at(m.from, uuid, 'precopy')('VM_precopy', { memory })]),
+    downtime: phaseOf('downtime', 'downtime', downtime(m, vbds, memory, at)),
+    cleanup: phaseOf('cleanup', 'cleanup', cleanup(m, vbds, at)),
+  };
+  const plan = Serial(
+    'migration',
+    [...REVERSIBLE_PHASES, 'cleanup' as const].map((name) => phases[name].plan),
+  );
+  return { ...m, decisions, vbds, phases, plan };
 }
 
 type At = ReturnType<typeof stepper>;
 
-function prepare(m: MigrationPlan, vifs: number, at: At): Plan {
+function prepare(m: Identity, vbds: PlannedVbd[], vifs: number, at: At): Plan[] {
   const dst = at(m.to, m.tempId, 'prepare');
-  return Serial('prepare', [
+  return [
     dst('VM_create'),
     Parallel(
       'VIF_plug',
@@ -115,45 +133,45 @@ function prepare(m: MigrationPlan, vifs: number, at: At): Plan {
     // VBD_set_active is a database flag; setting it for every VBD here keeps it out of downtime.
     Parallel(
       'VBD_set_active',
-      m.vbds.map((v) => dst('VBD_set_active', ref(v))),
+      vbds.map((v) => dst('VBD_set_active', ref(v))),
     ),
     ...byMode(
       'early VBD_attach',
-      m.vbds.filter((v) => v.early),
+      vbds.filter((v) => v.early),
       (v) => dst('VBD_attach', ref(v)),
     ),
-  ]);
+  ];
 }
 
-function downtime(m: MigrationPlan, memory: AtomCall['memory'], at: At): Plan {
+function downtime(m: Identity, vbds: PlannedVbd[], memory: AtomCall['memory'], at: At): Plan[] {
   const src = at(m.from, m.vmUuid, 'downtime');
   const dstTemp = at(m.to, m.tempId, 'downtime');
   const dst = at(m.to, m.vmUuid, 'downtime');
-  return Serial('downtime', [
+  return [
     src('VM_suspend'),
     src('VM_memory_final', { memory }),
     Parallel(
       'source VBD_deactivate',
-      m.vbds.map((v) => src('VBD_deactivate', ref(v))),
+      vbds.map((v) => src('VBD_deactivate', ref(v))),
     ),
     ...byMode(
       'late VBD_attach',
-      m.vbds.filter((v) => !v.early),
+      vbds.filter((v) => !v.early),
       (v) => dstTemp('VBD_attach', ref(v)),
     ),
     dstTemp('VM_rename', { renameTo: m.vmUuid }),
-    ...byMode('VBD_activate', m.vbds, (v) => dst('VBD_activate', ref(v))),
+    ...byMode('VBD_activate', vbds, (v) => dst('VBD_activate', ref(v))),
     dst('VM_unpause'),
-  ]);
+  ];
 }
 
-function cleanup(m: MigrationPlan, at: At): Plan {
+function cleanup(m: Identity, vbds: PlannedVbd[], at: At): Plan[] {
   const src = at(m.from, m.vmUuid, 'cleanup');
-  return Serial('cleanup', [
+  return [
     Parallel(
       'source VBD_detach',
-      m.vbds.map((v) => src('VBD_detach', ref(v))),
+      vbds.map((v) => src('VBD_detach', ref(v))),
     ),
     src('VM_destroy'),
-  ]);
+  ];
 }

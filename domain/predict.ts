@@ -1,5 +1,7 @@
 // Predicted durations from the latency model: Serial adds, Parallel takes the longest branch.
-// Used by `liveshift plan` to show what each plan should cost before anything runs.
+// Used by `liveshift plan` and the benchmark to show what each plan should cost before anything
+// runs. Atoms only: a prediction never includes an orchestration allowance.
+import { ATOM_TRAITS } from './atom-traits';
 import type { Plan } from './atoms';
 import { atomLatencyMs } from './latency';
 import type { MigrationPlan } from './planner';
@@ -11,13 +13,10 @@ export function predictMs(pool: Pool, plan: Plan): number {
   return plan.kind === 'serial' ? parts.reduce((a, b) => a + b, 0) : Math.max(0, ...parts);
 }
 
-/** Downtime runs from the end of VM_suspend to the end of the destination VM_unpause. */
+/** Downtime runs from the end of the atom that opens the window to the end of the downtime phase. */
 export function predictDowntimeMs(pool: Pool, m: MigrationPlan): number {
-  const downtime =
-    m.plan.kind === 'atom' ? undefined : m.plan.steps.find((s) => s.kind === 'serial' && s.label === 'downtime');
-  if (!downtime || downtime.kind === 'atom') return 0;
-  return predictMs(pool, {
-    ...downtime,
-    steps: downtime.steps.filter((s) => !(s.kind === 'atom' && s.call.atom === 'VM_suspend')),
-  });
+  const { plan } = m.phases.downtime;
+  if (plan.kind === 'atom') return 0;
+  const opener = plan.steps.findIndex((s) => s.kind === 'atom' && ATOM_TRAITS[s.call.atom].opensWindow);
+  return predictMs(pool, { ...plan, steps: plan.steps.slice(opener + 1) });
 }

@@ -1,19 +1,26 @@
-// Compensation compiled into a plan (DESIGN §4). Input: the atoms that were attempted (finished or
-// failed — a failed atom may still have taken effect, and every undo is idempotent). Output: the
-// plan that hands the VM back to the source and leaves nothing on the destination.
+// Compensation compiled into a plan (docs/design.md, "Failure"). Input: the atoms that were
+// attempted (finished or failed — a failed atom may still have taken effect, and every undo is
+// idempotent). Output: the plan that hands the VM back to the source and leaves nothing on the
+// destination, in two named phases: `restore` (inside the window when the VM was suspended, so it
+// is dispatched directly) and `cleanDestination` (after it).
 import { Atom, Parallel, Serial, type AtomCall, type AtomName, type Plan, type VbdRef } from './atoms';
+import { phaseOf, type PlanPhase } from './phases';
 import type { MigrationPlan } from './planner';
 
 const rwFirst = (a: VbdRef, b: VbdRef) => (a.mode === b.mode ? 0 : a.mode === 'RW' ? -1 : 1);
 
-export interface RollbackStages {
-  /** Hands the VM back: nothing writable on the destination, source disks active, VM running. */
-  restore: Plan;
-  /** Then, outside downtime: nothing left on the destination. */
-  cleanDestination: Plan;
+export interface RollbackPlan {
+  phases: {
+    /** Hands the VM back: nothing writable on the destination, source disks active, VM running. */
+    restore: PlanPhase;
+    /** Then, outside downtime: nothing left on the destination. */
+    cleanDestination: PlanPhase;
+  };
+  /** Both phases as one plan, for printing and counting. */
+  plan: Plan;
 }
 
-export function rollbackStages(m: MigrationPlan, attempted: readonly AtomCall[]): RollbackStages {
+export function planRollback(m: MigrationPlan, attempted: readonly AtomCall[]): RollbackPlan {
   const tried = (atom: AtomName, host: string) => attempted.filter((c) => c.atom === atom && c.host === host);
   const vbdsOf = (calls: AtomCall[]) => dedupe(calls.flatMap((c) => (c.vbd ? [c.vbd] : []))).sort(rwFirst);
   const renamed = tried('VM_rename', m.to).length > 0;
@@ -30,7 +37,8 @@ export function rollbackStages(m: MigrationPlan, attempted: readonly AtomCall[])
       vbd,
     });
   const nonEmpty = (steps: Plan[]) => steps.filter((s) => s.kind === 'atom' || s.steps.length > 0);
-  const restore = Serial(
+  const restore = phaseOf(
+    'rollback',
     'rollback: restore',
     nonEmpty([
       // 1. nothing stays writable on the destination ...
@@ -49,7 +57,8 @@ export function rollbackStages(m: MigrationPlan, attempted: readonly AtomCall[])
       ...(tried('VM_suspend', m.from).length > 0 ? [call('VM_unpause', m.from, m.vmUuid)] : []),
     ]),
   );
-  const cleanDestination = Serial(
+  const cleanDestination = phaseOf(
+    'rollback',
     'rollback: clean destination',
     nonEmpty([
       Parallel(
@@ -59,17 +68,10 @@ export function rollbackStages(m: MigrationPlan, attempted: readonly AtomCall[])
       ...(tried('VM_create', m.to).length > 0 ? destroyDestination(m, renamed, call) : []),
     ]),
   );
-  return { restore, cleanDestination };
-}
-
-/** The whole compensation as one plan: restore, then clean the destination. */
-export function planRollback(m: MigrationPlan, attempted: readonly AtomCall[]): Plan {
-  const { restore, cleanDestination } = rollbackStages(m, attempted);
-  const steps = [
-    ...(restore.kind === 'atom' ? [restore] : restore.steps),
-    ...(cleanDestination.kind === 'atom' ? [cleanDestination] : cleanDestination.steps),
-  ];
-  return Serial('rollback', steps);
+  return {
+    phases: { restore, cleanDestination },
+    plan: Serial('rollback', [restore.plan, cleanDestination.plan]),
+  };
 }
 
 function destroyDestination(

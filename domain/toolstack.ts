@@ -1,5 +1,5 @@
 // The Toolstack port: what activities need from a pool. The simulated pool (sim/) is the embedded
-// default; a XAPI adapter would implement the same two interfaces.
+// default; a XAPI adapter would implement the same interfaces.
 import type { AtomCall, AtomResult } from './atoms';
 import type { SimEvent } from './events';
 import type { Pool } from './pool';
@@ -31,4 +31,23 @@ export interface Inventory {
     detail?: string;
   }): void;
   attachments(vmUuid: string): { host: string; device: string; vdi: string; active: number }[];
+}
+
+/** Where each host's agent listens (agent/): registered by the host process, read by callers. */
+export interface AgentRegistry {
+  registerAgent(host: string, url: string, pid: number): void;
+  agentUrl(host: string): string | undefined;
+}
+
+/**
+ * The point of no return of a migration whose downtime runs directly, decided in one place that
+ * every orchestrator process shares: an abort is accepted only until the runner commits to the
+ * destination unpause, and the runner commits only if no abort came first.
+ */
+export interface MigrationControl {
+  requestAbort(migrationId: string, reason: string): 'accepted' | 'too-late';
+  /** Before dispatching the point-of-no-return atom: null when committed, else the abort's reason. */
+  commit(migrationId: string): string | null;
+  /** The reason of an accepted abort, or null. */
+  abortRequested(migrationId: string): string | null;
 }

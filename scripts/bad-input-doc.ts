@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { MigrationHandle } from '../cli/migration-client';
+import type { MigrationHandle } from '../client/migrations';
 import { ensureTemporalCli, startDevServer } from '../cli/temporal-server';
 import {
   ABORT_CASES,
@@ -28,7 +28,7 @@ import {
   type Target,
 } from '../test/helpers/bad-inputs';
 import { waitForPhase } from '../test/helpers/wait';
-import { startStack } from '../workers/in-process-stack';
+import { scratchState, startStack } from '../workers/stack';
 
 const OUT = join(__dirname, '..', 'docs', 'bad-input.md');
 
@@ -165,7 +165,7 @@ function render(rows: Row[], abortEnding: string, sanitize: (s: string) => strin
 
 async function main(): Promise<void> {
   const server = await startDevServer({ ui: false });
-  const stack = await startStack(badInputPool(), { address: server.address });
+  const stack = await startStack({ address: server.address, stateFile: scratchState(badInputPool()) });
   const dir = mkdtempSync(join(tmpdir(), 'liveshift-bad-input-'));
   const t: Target = {
     address: server.address,

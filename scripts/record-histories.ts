@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTemporalCli, startDevServer } from '../cli/temporal-server';
-import type { MigrationHandle } from '../cli/migration-client';
+import type { MigrationHandle } from '../client/migrations';
 import { e2ePool } from '../test/helpers/pools';
-import { startStack } from '../workers/in-process-stack';
+import { scratchState, startStack } from '../workers/stack';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'histories');
@@ -36,7 +36,10 @@ async function save(address: string, name: string, handle: MigrationHandle): Pro
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const server = await startDevServer({ ui: false });
-  const stack = await startStack(e2ePool('histories', { timeScale: 0.1 }), { address: server.address });
+  const stack = await startStack({
+    address: server.address,
+    stateFile: scratchState(e2ePool('histories', { timeScale: 0.1 })),
+  });
   try {
     await save(
       server.address,

@@ -4,8 +4,19 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Version 2 added `faults.at` (a fault may fire before or after its atom takes effect) and `events.phase`. */
-export const SCHEMA_VERSION = 2;
+/**
+ * Version 2 added `faults.at` (a fault may fire before or after its atom takes effect) and
+ * `events.phase`; version 3 the host agents' addresses and the migrations' point of no return.
+ */
+export const SCHEMA_VERSION = 3;
+
+const V3_TABLES = `
+CREATE TABLE IF NOT EXISTS host_agents (
+  host TEXT PRIMARY KEY, url TEXT NOT NULL, pid INTEGER NOT NULL, started_ms REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS migration_control (
+  migration_id TEXT PRIMARY KEY, abort_reason TEXT, committed_ms REAL,
+  CHECK (abort_reason IS NULL OR committed_ms IS NULL));
+`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,12 +39,13 @@ CREATE TABLE IF NOT EXISTS faults (
   id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
   effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0,
   at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after')));
-`;
+${V3_TABLES}`;
 
 /** Explicit upgrades of older state files, one step per version; a newer file is refused. */
 const UPGRADES: Record<number, string> = {
   1: `ALTER TABLE faults ADD COLUMN at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after'));
       ALTER TABLE events ADD COLUMN phase TEXT;`,
+  2: V3_TABLES,
 };
 
 export type Db = Database.Database;

@@ -8,24 +8,26 @@ import type { AtomContext } from '../domain/toolstack';
 import { nowMs } from './db';
 import { takeFault, type FiredFault } from './faults';
 import { OPERATIONS } from './operations';
-import type { SimPool } from './sim-pool';
+import type { Db } from './db';
+import { appendEvent } from './event-log';
 
 /** Exit code of a host process killed by a `crash` fault (a supervisor restarts it). */
 export const CRASH_EXIT_CODE = 86;
 const HEARTBEAT_EVERY_MS = 250;
 
-export async function runAtom(sim: SimPool, pool: Pool, call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
+export async function runAtom(db: Db, pool: Pool, call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
   const op = OPERATIONS[call.atom];
   const startMs = nowMs();
-  const fault = sim.db.transaction(() => takeFault(sim.db, call)).immediate();
+  const fault = db.transaction(() => takeFault(db, call)).immediate();
   if (fault?.at === 'before') await inject(fault, call, ctx);
-  if (op.check(sim.db, call)) return record(sim, call, startMs, true);
-  await sleep(atomLatencyMs(pool, call) * pool.timeScale, ctx);
-  const result = sim.db
+  if (op.check(db, call)) return record(db, call, startMs, true);
+  // The modelled latency counts from the atom's own start, so its bookkeeping is not added to it.
+  await sleepUntil(startMs + atomLatencyMs(pool, call) * pool.timeScale, ctx);
+  const result = db
     .transaction(() => {
-      const noop = op.check(sim.db, call);
-      if (!noop) op.apply(sim.db, call);
-      return record(sim, call, startMs, noop);
+      const noop = op.check(db, call);
+      if (!noop) op.apply(db, call);
+      return record(db, call, startMs, noop);
     })
     .immediate();
   // Fired after the effect: the caller never hears that the atom took effect.
@@ -40,13 +42,13 @@ async function inject(fault: FiredFault, call: AtomCall, ctx: AtomContext): Prom
     console.error(`host worker ${call.host}: injected crash in ${call.atom} (${fault.at} it took effect)`);
     process.exit(CRASH_EXIT_CODE);
   }
-  await sleep(Number.POSITIVE_INFINITY, ctx);
+  await sleepUntil(Number.POSITIVE_INFINITY, ctx);
 }
 
-function record(sim: SimPool, call: AtomCall, startMs: number, noop: boolean): AtomResult {
+function record(db: Db, call: AtomCall, startMs: number, noop: boolean): AtomResult {
   const endMs = nowMs();
   const vbd = call.vbd;
-  sim.appendEvent({
+  appendEvent(db, {
     host: call.host,
     op: call.atom,
     vmUuid: call.vmUuid,
@@ -63,25 +65,36 @@ function record(sim: SimPool, call: AtomCall, startMs: number, noop: boolean): A
   return { startMs, endMs, noop };
 }
 
-/** Sleeps `ms`, heartbeating, and throws if the caller gives up first. */
-function sleep(ms: number, { signal, heartbeat }: AtomContext): Promise<void> {
+/** Timers fire up to a millisecond or two late: the last stretch of a sleep yields instead. */
+const SPIN_MS = 2;
+
+/** Sleeps until `deadline` (the nowMs clock), heartbeating, and throws if the caller gives up first. */
+function sleepUntil(deadline: number, { signal, heartbeat }: AtomContext): Promise<void> {
   return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const cancelled = () => reject(new LiveshiftError(FailureType.Aborted, 'atom cancelled before it took effect'));
-    if (signal?.aborted) return cancelled();
+    if (signal?.aborted) return reject(cancelled());
+    const finite = Number.isFinite(deadline);
     // A hung atom never heartbeats: its heartbeat timeout is what catches it.
-    const beat = Number.isFinite(ms) && heartbeat ? setInterval(heartbeat, HEARTBEAT_EVERY_MS) : undefined;
-    const timer = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms - (Date.now() - started))) : undefined;
-    function done() {
+    const beat = finite && heartbeat ? setInterval(heartbeat, HEARTBEAT_EVERY_MS) : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
+    const settle = (error?: Error) => {
       clearInterval(beat);
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
       clearTimeout(timer);
-      clearInterval(beat);
-      cancelled();
-    }
+      if (immediate) clearImmediate(immediate);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => settle(cancelled());
+    const tick = () => {
+      const left = deadline - nowMs();
+      if (left <= 0) return settle();
+      if (left > SPIN_MS) timer = setTimeout(tick, left - SPIN_MS);
+      else immediate = setImmediate(tick);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (finite) tick();
   });
 }
+
+const cancelled = () => new LiveshiftError(FailureType.Aborted, 'atom cancelled before it took effect');

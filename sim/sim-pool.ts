@@ -2,32 +2,21 @@
 // SQLite file shared by every process that opens it.
 import type { AtomCall, AtomResult } from '../domain/atoms';
 import { FailureType, LiveshiftError } from '../domain/errors';
-import { simEventSchema, type SimEvent } from '../domain/events';
+import type { SimEvent } from '../domain/events';
 import { vdiId, vmUuid } from '../domain/ids';
 import type { z } from 'zod';
 import { faultSchema, poolSchema, type Pool } from '../domain/pool';
 import { nowMs, openDb, type Db } from './db';
 import { clearFaults, faultFirings, insertFault } from './faults';
-import type { AtomContext, Inventory, Toolstack } from '../domain/toolstack';
+import type { AgentRegistry, AtomContext, Inventory, MigrationControl, Toolstack } from '../domain/toolstack';
+import * as control from './control';
+import { appendEvent, readEvents, type EventRow } from './event-log';
 import { runAtom } from './hypervisor';
 import * as store from './store';
 
-export interface EventRow {
-  host: string;
-  op: string;
-  vmUuid: string;
-  domId?: string;
-  device?: string;
-  vdi?: string;
-  mode?: 'RW' | 'RO';
-  migrationId?: string;
-  startMs: number;
-  endMs: number;
-  detail?: string;
-  phase?: string;
-}
+export type { EventRow };
 
-export class SimPool implements Toolstack, Inventory {
+export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationControl {
   private constructor(
     readonly db: Db,
     readonly file: string,
@@ -49,7 +38,15 @@ export class SimPool implements Toolstack, Inventory {
   initialise(pool: Pool): void {
     this.db
       .transaction(() => {
-        for (const t of ['domains', 'vdi_attachments', 'vm_extra', 'events', 'faults'])
+        for (const t of [
+          'domains',
+          'vdi_attachments',
+          'vm_extra',
+          'events',
+          'faults',
+          'host_agents',
+          'migration_control',
+        ])
           this.db.exec(`DELETE FROM ${t}`);
         this.configured = undefined;
         this.db
@@ -122,7 +119,7 @@ export class SimPool implements Toolstack, Inventory {
   }
 
   run(call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
-    return runAtom(this, this.config(), call, ctx);
+    return runAtom(this.db, this.config(), call, ctx);
   }
 
   addFault(fault: z.input<typeof faultSchema>): void {
@@ -138,49 +135,31 @@ export class SimPool implements Toolstack, Inventory {
   }
 
   appendEvent(e: EventRow): void {
-    this.db
-      .prepare(
-        'INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail, phase) ' +
-          'VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-      )
-      .run(
-        e.host,
-        e.op,
-        e.vmUuid,
-        e.domId ?? null,
-        e.device ?? null,
-        e.vdi ?? null,
-        e.mode ?? null,
-        e.migrationId ?? null,
-        e.startMs,
-        e.endMs,
-        e.detail ?? null,
-        e.phase ?? null,
-      );
+    appendEvent(this.db, e);
   }
 
   events(migrationId?: string): SimEvent[] {
-    const rows =
-      migrationId === undefined
-        ? this.db.prepare('SELECT * FROM events ORDER BY seq').all()
-        : this.db.prepare('SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
-    return (rows as Record<string, unknown>[]).map((r) =>
-      simEventSchema.parse({
-        seq: r.seq,
-        host: r.host,
-        op: r.op,
-        vmUuid: r.vm_uuid,
-        domId: r.dom_id,
-        device: r.device,
-        vdi: r.vdi,
-        mode: r.mode,
-        migrationId: r.migration_id,
-        startMs: r.start_ms,
-        endMs: r.end_ms,
-        detail: r.detail,
-        phase: r.phase,
-      }),
-    );
+    return readEvents(this.db, migrationId);
+  }
+
+  registerAgent(host: string, url: string, pid: number): void {
+    control.registerAgent(this.db, host, url, pid);
+  }
+
+  agentUrl(host: string): string | undefined {
+    return control.agentUrl(this.db, host);
+  }
+
+  requestAbort(migrationId: string, reason: string): 'accepted' | 'too-late' {
+    return control.requestAbort(this.db, migrationId, reason);
+  }
+
+  commit(migrationId: string): string | null {
+    return control.commit(this.db, migrationId);
+  }
+
+  abortRequested(migrationId: string): string | null {
+    return control.abortRequested(this.db, migrationId);
   }
 
   attachments(uuid: string): store.AttachmentRow[] {

@@ -51,6 +51,14 @@ const flag = z
   )
   .transform((v) => (v === undefined ? undefined : TRUE.includes(v)));
 
+const secret = z
+  .preprocess(unsetIfEmpty, z.string().optional())
+  .transform((v) => (v === undefined ? undefined : new Secret(v)));
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export const isLoopback = (address: string): boolean =>
+  /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || address === 'localhost';
+
 const envSchema = z
   .object({
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -67,9 +75,13 @@ const envSchema = z
     /** 1/true: TLS even with no other TLS setting; 0/false: plaintext even with an API key. */
     TEMPORAL_TLS: flag,
     /** Sent as `Authorization: Bearer ...`; implies TLS unless TEMPORAL_TLS=false. */
-    TEMPORAL_API_KEY: z
-      .preprocess(unsetIfEmpty, z.string().optional())
-      .transform((v) => (v === undefined ? undefined : new Secret(v))),
+    TEMPORAL_API_KEY: secret,
+    /** Where a host process's agent listens (agent/): loopback unless a token authenticates callers. */
+    LIVESHIFT_AGENT_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+    /** 0: any free port (the address is registered in the pool state either way). */
+    LIVESHIFT_AGENT_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(0)),
+    /** Required from callers when set; required to bind anything but loopback. */
+    LIVESHIFT_AGENT_TOKEN: secret,
   })
   .superRefine((e, ctx) => {
     const refuse = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
@@ -85,6 +97,10 @@ const envSchema = z
     ).find((k) => e[k] !== undefined);
     if (e.TEMPORAL_TLS === false && tlsSetting)
       refuse(`TEMPORAL_TLS=false contradicts ${tlsSetting}: unset one of them`);
+    if (!isLoopback(e.LIVESHIFT_AGENT_BIND) && e.LIVESHIFT_AGENT_TOKEN === undefined)
+      refuse(
+        `LIVESHIFT_AGENT_BIND=${e.LIVESHIFT_AGENT_BIND} is not a loopback address: set LIVESHIFT_AGENT_TOKEN so the agent can authenticate its callers`,
+      );
   })
   .transform((e) => {
     const tlsWanted =
@@ -106,6 +122,7 @@ const envSchema = z
         ? { clientCert, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : (false as const),
       apiKey: e.TEMPORAL_API_KEY,
+      agent: { bind: e.LIVESHIFT_AGENT_BIND, port: e.LIVESHIFT_AGENT_PORT, token: e.LIVESHIFT_AGENT_TOKEN },
     };
   });
 

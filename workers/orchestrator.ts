@@ -1,18 +1,27 @@
-// The orchestrator worker: liveshift's workflows plus the pool-level activities.
+// The orchestrator worker: liveshift's workflows, the pool-level activities and the switchover
+// runner, which dispatches direct phases straight to the hosts' agents.
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Token } from '../agent/auth';
+import { AgentClient } from '../agent/client';
+import { DirectDispatcher } from '../agent/dispatch';
 import { createPoolActivities } from '../activities/pool';
+import { createSwitchoverActivities } from '../activities/switchover';
 import { ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
-import type { Inventory } from '../domain/toolstack';
+import type { AgentRegistry, Inventory, MigrationControl } from '../domain/toolstack';
 
 export interface OrchestratorOptions {
   connection: NativeConnection;
   namespace: string;
-  inventory: Inventory;
+  inventory: Inventory & MigrationControl & AgentRegistry;
+  /** Sent to the hosts' agents when they require one (LIVESHIFT_AGENT_TOKEN). */
+  agentToken?: Token;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
 
 export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker> {
+  // Idle kept-alive connections to the agents are unref'd: they never hold a process open.
+  const agents = new AgentClient(o.inventory, o.agentToken);
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -20,7 +29,10 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
     ...(o.workflowBundle
       ? { workflowBundle: o.workflowBundle }
       : { workflowsPath: require.resolve('../workflows/index.ts') }),
-    activities: createPoolActivities(o.inventory),
+    activities: {
+      ...createPoolActivities(o.inventory),
+      ...createSwitchoverActivities({ control: o.inventory, dispatcher: new DirectDispatcher(agents) }),
+    },
     shutdownGraceTime: '5 seconds',
   });
 }

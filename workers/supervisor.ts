@@ -1,48 +1,76 @@
-// Runs a host worker as a child process and restarts it when it dies, as an init system would.
-// `liveshift up` supervises one per host; the fault tests use it to kill and restart hosts.
+// Runs a worker as a child process and restarts it when it dies, as an init system would.
+// `liveshift up` supervises one per host; the fault tests also kill and restart hosts and the
+// orchestrator with it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const HOST_WORKER = resolve(__dirname, 'host.ts');
 export const READY_LINE = 'host worker ready';
-const RESTART_DELAY_MS = 300;
+export const AGENT_READY_LINE = 'host agent ready';
+export const ORCHESTRATOR_READY_LINE = 'orchestrator ready';
 
-export class SupervisedHost {
+/** A crashed process comes back at once; one that keeps dying right after start, ever slower. */
+const FIRST_RESTART_MS = 50;
+const MAX_RESTART_MS = 5_000;
+const STABLE_AFTER_MS = 5_000;
+
+export interface ProcessSpec {
+  /** For the log: `host worker host-a`, `orchestrator`. */
+  name: string;
+  script: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  readyLine: string;
+}
+
+export class SupervisedProcess {
   private child: ChildProcess | undefined;
   private stopping = false;
   private readyWaiters: (() => void)[] = [];
+  /** The current child has printed its ready line. */
+  private isReady = false;
+  private delayMs = FIRST_RESTART_MS;
   restarts = 0;
 
   constructor(
-    readonly host: string,
-    private readonly env: NodeJS.ProcessEnv,
+    private readonly spec: ProcessSpec,
     private readonly log: (line: string) => void,
   ) {
     this.spawn();
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   private spawn(): void {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), HOST_WORKER, this.host], {
-      env: this.env,
+    const { script, args, env, name, readyLine } = this.spec;
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, ...args], {
+      env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    const startedAt = Date.now();
     this.child = child;
-    this.log(`liveshift: host worker ${this.host} started (pid ${child.pid})`);
+    this.isReady = false;
+    this.log(`liveshift: ${name} started (pid ${child.pid})`);
     child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes(READY_LINE)) this.readyWaiters.splice(0).forEach((w) => w());
+      if (this.isReady || !d.toString().includes(readyLine)) return;
+      this.isReady = true;
+      this.readyWaiters.splice(0).forEach((w) => w());
     });
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       this.restarts++;
-      this.log(
-        `liveshift: host worker ${this.host} exited (${signal ?? `code ${code}`}); restart #${this.restarts} in ${RESTART_DELAY_MS} ms`,
-      );
-      setTimeout(() => !this.stopping && this.spawn(), RESTART_DELAY_MS);
+      this.delayMs = Date.now() - startedAt > STABLE_AFTER_MS ? FIRST_RESTART_MS : this.delayMs;
+      const why = signal ?? `code ${code}`;
+      this.log(`liveshift: ${name} exited (${why}); restart #${this.restarts} in ${this.delayMs} ms`);
+      setTimeout(() => !this.stopping && this.spawn(), this.delayMs);
+      this.delayMs = Math.min(MAX_RESTART_MS, this.delayMs * 2);
     });
   }
 
-  /** Resolves when the current process reports its worker polling. */
+  /** Resolves when the current process has reported it is ready (at once if it has). */
   ready(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
     return new Promise((r) => this.readyWaiters.push(r));
   }
 
@@ -64,4 +92,21 @@ export class SupervisedHost {
       child.kill('SIGTERM');
     });
   }
+}
+
+/** One pool host's process: its agent, then its Temporal worker (workers/host-process.ts). */
+export function superviseHost(host: string, env: NodeJS.ProcessEnv, log: (line: string) => void): SupervisedProcess {
+  const spec = { name: `host worker ${host}`, script: resolve(__dirname, 'host-process.ts'), args: [host], env };
+  return new SupervisedProcess({ ...spec, readyLine: READY_LINE }, log);
+}
+
+/** The orchestrator in its own process (workers/orchestrator-process.ts). */
+export function superviseOrchestrator(
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  workflowBundlePath?: string,
+): SupervisedProcess {
+  const script = resolve(__dirname, 'orchestrator-process.ts');
+  const args = workflowBundlePath ? [workflowBundlePath] : [];
+  return new SupervisedProcess({ name: 'orchestrator', script, args, env, readyLine: ORCHESTRATOR_READY_LINE }, log);
 }

@@ -1,48 +1,58 @@
-// The one interpreter of plans: Serial steps run in order, Parallel steps together. Each atom is
-// one activity on its host's task queue, with options from the atom table and a summary that
-// makes the Web UI read like the plan.
+// Runs a plan's phases. The semantics of the plan language are domain/interpret.ts; this class
+// only decides how a phase's atoms reach their hosts, as the planner marked it:
+// - task-queue: one activity per atom on the host's queue `host-<name>`, with options from the
+//   atom table and a summary that makes the Web UI read like the plan;
+// - direct: the whole phase is one `switchover` activity whose runner calls each host's agent,
+//   so no server round trip sits between two atoms of the downtime window. Its result reports
+//   every atom (host, start, end) and is replayed into the same hooks.
 import { ApplicationFailure } from '@temporalio/common';
 import { CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { HostActivities } from '../activities/host';
-import { describeAtom, type AtomCall, type AtomResult, type Plan } from '../domain/atoms';
+import type { SwitchoverActivities } from '../activities/switchover';
+import { ATOM_TRAITS } from '../domain/atom-traits';
+import { atomsOf, describeAtom, type AtomCall, type AtomResult, type Phase } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
-import { hostTaskQueue } from '../domain/ids';
-import { atomOptions } from './atom-options';
+import { hostTaskQueue, ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
+import { interpret } from '../domain/interpret';
+import { isEmptyPhase, type PlanPhase } from '../domain/phases';
+import type { SwitchoverReport } from '../domain/switchover';
+import { atomOptions, switchoverOptions } from './atom-options';
+
+export type AtomOutcome = { result: AtomResult } | { error: unknown };
 
 export interface InterpreterHooks {
-  /** Throws to stop before the atom is dispatched (an abort, say). */
-  beforeAtom(call: AtomCall): void;
-  afterAtom(call: AtomCall, outcome: { result: AtomResult } | { error: unknown }): void;
+  /** Before a phase's work is dispatched (one atom, or a whole direct phase); throws to stop (an abort, say). */
+  beforeDispatch(phase: Phase): void;
+  /** The atom was handed to its host: from now on it may take effect. */
+  dispatched(call: AtomCall): void;
+  settled(call: AtomCall, outcome: AtomOutcome): void;
 }
 
 // Placeholder timeouts: every call overrides them from the atom table (executeWithOptions).
 const hosts = proxyActivities<HostActivities>({ startToCloseTimeout: '1 minute' });
+const runner = proxyActivities<SwitchoverActivities>({ startToCloseTimeout: '1 minute' });
 
 export class Interpreter {
   /** Atoms dispatched, finished or failed: what a rollback must consider undone. */
   readonly attempted: AtomCall[] = [];
-  /** The running pre-copy, cancelled by an abort so the rollback need not wait for it. */
-  precopyScope: CancellationScope | undefined;
+  /** The running abortable atom (pre-copy), cancelled by an abort so the rollback need not wait for it. */
+  abortableScope: CancellationScope | undefined;
 
   constructor(
     private readonly timeScale: number,
     private readonly hooks: InterpreterHooks,
+    /** False when replaying a history from before direct dispatch: every phase goes through task queues. */
+    private readonly direct: boolean,
   ) {}
 
-  async run(plan: Plan): Promise<void> {
-    if (plan.kind === 'atom') return this.atom(plan.call);
-    if (plan.kind === 'serial') {
-      for (const step of plan.steps) await this.run(step);
-      return;
-    }
-    // Let every branch settle before reporting a failure: a rollback must not race an attach.
-    const settled = await Promise.allSettled(plan.steps.map((s) => this.run(s)));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+  async runPhase(p: PlanPhase): Promise<void> {
+    if (p.dispatch === 'direct' && this.direct && !isEmptyPhase(p)) return this.switchover(p);
+    return interpret(p.plan, (call) => this.atom(call));
   }
 
   private async atom(call: AtomCall): Promise<void> {
-    this.hooks.beforeAtom(call);
+    this.hooks.beforeDispatch(call.phase);
+    this.hooks.dispatched(call);
     this.attempted.push(call);
     const options = {
       ...atomOptions(call.atom, call.phase, this.timeScale),
@@ -51,19 +61,56 @@ export class Interpreter {
     };
     try {
       const exec = () => hosts[call.atom].executeWithOptions(options, [call]);
-      const result = call.atom === 'VM_precopy' ? await this.inScope(exec) : await exec();
-      this.hooks.afterAtom(call, { result });
+      const result = ATOM_TRAITS[call.atom].abortable ? await this.abortable(exec) : await exec();
+      this.hooks.settled(call, { result });
     } catch (error) {
-      this.hooks.afterAtom(call, { error });
+      this.hooks.settled(call, { error });
       throw error;
     }
   }
 
-  private inScope<T>(work: () => Promise<T>): Promise<T> {
-    const scope = new CancellationScope({ cancellable: true });
-    this.precopyScope = scope;
-    return scope.run(work).finally(() => (this.precopyScope = undefined));
+  private async switchover(p: PlanPhase): Promise<void> {
+    this.hooks.beforeDispatch(p.name);
+    const calls = atomsOf(p.plan);
+    const options = { ...switchoverOptions(calls, this.timeScale), taskQueue: ORCHESTRATOR_TASK_QUEUE };
+    let report: SwitchoverReport;
+    try {
+      report = await runner.switchover.executeWithOptions({ ...options, summary: switchoverSummary(p, calls) }, [
+        { phase: p, timeScale: this.timeScale },
+      ]);
+    } catch (error) {
+      // The runner itself failed (atom failures are in its report): any atom may have been tried.
+      for (const call of calls) this.recordDispatch(call);
+      throw error;
+    }
+    for (const { call, outcome } of report.atoms) {
+      this.recordDispatch(call);
+      this.hooks.settled(call, 'result' in outcome ? outcome : { error: new Error(outcome.failure.message) });
+    }
+    if (report.failure)
+      throw ApplicationFailure.create({
+        type: report.failure.type,
+        message: report.failure.message,
+        nonRetryable: true,
+      });
   }
+
+  private recordDispatch(call: AtomCall): void {
+    this.hooks.dispatched(call);
+    this.attempted.push(call);
+  }
+
+  private abortable<T>(work: () => Promise<T>): Promise<T> {
+    const scope = new CancellationScope({ cancellable: true });
+    this.abortableScope = scope;
+    return scope.run(work).finally(() => (this.abortableScope = undefined));
+  }
+}
+
+/** One line for the Web UI: the phase, its hosts and its atoms in order. */
+function switchoverSummary(p: PlanPhase, calls: AtomCall[]): string {
+  const hostsInvolved = [...new Set(calls.map((c) => c.host))].join(' + ');
+  return `${p.label}: ${calls.length} atoms direct to ${hostsInvolved} — ${calls.map(describeAtom).join(', ')}`;
 }
 
 export const abortedFailure = (reason: string) =>

@@ -1,24 +1,39 @@
-// liveMigrateVm: validate → snapshot → plan → interpret → measure (DESIGN §2–4).
+// liveMigrateVm: validate → snapshot → plan → run the phases by name → measure (docs/design.md).
+// A failure before the destination unpause rolls back (workflows/rollback.ts); after it, the
+// migration only goes forward.
 import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { PoolActivities } from '../activities/pool';
-import type { AtomCall, Plan } from '../domain/atoms';
+import { isPointOfNoReturn } from '../domain/atom-traits';
+import type { AtomCall, Phase } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
-import { planMigration, type MigrationPlan } from '../domain/planner';
+import type { PlanPhase } from '../domain/phases';
+import { planMigration, REVERSIBLE_PHASES } from '../domain/planner';
 import {
   migrationRequestSchema,
   validateRequest,
   type MigrationRequest,
   type MigrationResult,
-  type Outcome,
 } from '../domain/request';
-import { rollbackStages } from '../domain/rollback';
 import { zodMessage } from '../domain/zod-message';
-import { abortedFailure, Interpreter } from './interpreter';
+import { abortedFailure, Interpreter, type InterpreterHooks } from './interpreter';
 import { MigrationState } from './migration-state';
 import { PATCHES } from './patches';
+import { describeFailure, rollBack } from './rollback';
+import type { Ending, Run } from './run';
 
-const pool = proxyActivities<PoolActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
+const poolOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } } as const;
+// Histories from before direct dispatch ran the pool queries as activities through the server;
+// since then they are local activities of the orchestrator (no server round trip each).
+const queuedPool = proxyActivities<PoolActivities>(poolOptions);
+const localPool = proxyLocalActivities<PoolActivities>(poolOptions);
 
 const badRequest = (message: string) =>
   ApplicationFailure.create({ type: FailureType.BadRequest, nonRetryable: true, message });
@@ -29,13 +44,10 @@ function parseRequest(input: unknown): MigrationRequest {
   return parsed.data;
 }
 
-interface Ending {
-  outcome: Outcome;
-  reason?: string;
-}
-
 export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
   const req = parseRequest(input);
+  const direct = patched(PATCHES.directDispatch);
+  const pool = direct ? localPool : queuedPool;
   const state = new MigrationState();
   state.installHandlers();
   const snapshot = await pool.snapshotPool();
@@ -43,104 +55,64 @@ export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
   if (!valid.ok) throw badRequest(valid.message);
   const m = planMigration(snapshot, req, workflowInfo().runId);
   state.planned(m);
-  const interpreter = new Interpreter(snapshot.timeScale, {
-    beforeAtom: (call) => beforeAtom(state, call),
-    afterAtom: (call, outcome) => state.record(call, outcome),
-  });
-  // An abort cancels a running pre-copy at once; the other atoms are short and are let finish.
-  state.onAbort = () => interpreter.precopyScope?.cancel();
-  return finish(m, state, await execute(m, state, interpreter, snapshot.timeScale));
+  const run: Run = { m, state, pool, timeScale: snapshot.timeScale, direct };
+  const interpreter = new Interpreter(run.timeScale, forwardHooks(state), direct);
+  // An abort cancels a running abortable atom (pre-copy) at once; the others are short and let finish.
+  state.onAbort = () => interpreter.abortableScope?.cancel();
+  if (direct) state.confirmAbort = (reason) => confirmAbort(run, reason);
+  const ending = await execute(run, interpreter);
+  const result = await finish(run, ending);
+  if (direct) await condition(allHandlersFinished);
+  return result;
 }
 
-function beforeAtom(state: MigrationState, call: AtomCall): void {
-  if (state.abortReason !== null && !state.pastPointOfNoReturn) throw abortedFailure(state.abortReason);
-  if (call.atom === 'VM_unpause' && call.phase === 'downtime') state.pastPointOfNoReturn = true;
-  state.enter(call.phase);
+function forwardHooks(state: MigrationState): InterpreterHooks {
+  return {
+    beforeDispatch: (phase: Phase) => {
+      if (state.abortReason !== null && !state.pastPointOfNoReturn) throw abortedFailure(state.abortReason);
+      state.enter(phase);
+    },
+    dispatched: (call: AtomCall) => {
+      if (isPointOfNoReturn(call)) state.pastPointOfNoReturn = true;
+    },
+    settled: (call, outcome) => state.record(call, outcome),
+  };
 }
 
-async function execute(
-  m: MigrationPlan,
-  state: MigrationState,
-  interpreter: Interpreter,
-  timeScale: number,
-): Promise<Ending> {
-  // The plan is Serial[prepare, precopy, downtime, cleanup]; cleanup runs only forward.
-  const phases = m.plan.kind === 'atom' ? [m.plan] : m.plan.steps;
-  const cleanup = phases.at(-1);
+/** While the downtime runs directly, the pool records the abort unless the runner passed the point of no return. */
+async function confirmAbort({ state, pool }: Run, reason: string): Promise<'accepted' | 'too-late'> {
+  if (state.phase !== 'downtime') return 'accepted';
+  return pool.requestAbort({ migrationId: workflowInfo().runId, reason });
+}
+
+async function execute(run: Run, interpreter: Interpreter): Promise<Ending> {
+  const { m, state } = run;
   try {
-    for (const phase of phases.slice(0, -1)) await interpreter.run(phase);
+    for (const name of REVERSIBLE_PHASES) await interpreter.runPhase(m.phases[name]);
   } catch (err) {
     const reason = state.abortReason !== null ? `aborted: ${state.abortReason}` : describeFailure(err);
-    if (await runsOn(m, state, m.to))
-      return goForward(interpreter, cleanup, `${reason} (after the VM started on ${m.to})`);
-    return rollBack(m, state, interpreter.attempted, timeScale, reason);
+    if (await runsOn(run, m.to))
+      return goForward(interpreter, m.phases.cleanup, `${reason} (after the VM started on ${m.to})`);
+    return rollBack(run, interpreter.attempted, reason);
   }
-  return goForward(interpreter, cleanup);
+  return goForward(interpreter, m.phases.cleanup);
 }
 
 /** Past the destination unpause, a failure may come after the VM already runs there. */
-async function runsOn(m: MigrationPlan, state: MigrationState, host: string): Promise<boolean> {
+async function runsOn({ m, state, pool }: Run, host: string): Promise<boolean> {
   return state.pastPointOfNoReturn && (await pool.vmRunningOn(m.vmUuid)).includes(host);
 }
 
-async function goForward(interpreter: Interpreter, cleanup: Plan | undefined, reason?: string): Promise<Ending> {
+async function goForward(interpreter: Interpreter, cleanup: PlanPhase, reason?: string): Promise<Ending> {
   try {
-    if (cleanup) await interpreter.run(cleanup);
+    await interpreter.runPhase(cleanup);
   } catch (err) {
     return { outcome: 'migrated', reason: `source cleanup incomplete: ${describeFailure(err)}` };
   }
   return reason === undefined ? { outcome: 'migrated' } : { outcome: 'migrated', reason };
 }
 
-async function rollBack(
-  m: MigrationPlan,
-  state: MigrationState,
-  attempted: AtomCall[],
-  timeScale: number,
-  reason: string,
-): Promise<Ending> {
-  const undo = new Interpreter(timeScale, {
-    beforeAtom: () => state.enter('rollback'),
-    afterAtom: (c, o) => state.record(c, o),
-  });
-  const { restore, cleanDestination } = rollbackStages(m, attempted);
-  try {
-    await CancellationScope.nonCancellable(() => undo.run(restore));
-  } catch (err) {
-    return {
-      outcome: 'failed',
-      reason: `${reason}; rollback could not restore the VM on ${m.from}: ${describeFailure(err)}`,
-    };
-  }
-  // The VM runs on the source again; a destination that cannot be cleaned (a dead host) does not
-  // undo that, but the record says what was left behind.
-  const leftover = await CancellationScope.nonCancellable(() => undo.run(cleanDestination)).then(
-    () => undefined,
-    (err: unknown) => describeFailure(err),
-  );
-  // The record must say truthfully where the VM is: a rollback only counts once the hosts
-  // confirm the VM runs on the source alone. (Added after histories were recorded: patched.)
-  if (patched(PATCHES.verifyRollback)) {
-    const hosts = await pool.vmRunningOn(m.vmUuid);
-    if (hosts.length !== 1 || hosts[0] !== m.from)
-      return {
-        outcome: 'failed',
-        reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}`,
-      };
-  }
-  return {
-    outcome: 'rolled-back',
-    reason: leftover === undefined ? reason : `${reason}; destination cleanup incomplete: ${leftover}`,
-  };
-}
-
-function describeFailure(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
-}
-
-async function finish(m: MigrationPlan, state: MigrationState, ending: Ending): Promise<MigrationResult> {
+async function finish({ m, state, pool }: Run, ending: Ending): Promise<MigrationResult> {
   const info = workflowInfo();
   const measured = await pool.measureMigration(info.runId, info.startTime.getTime());
   const problems = await pool.endMigration({

@@ -1,6 +1,8 @@
 // The workflow's observable state: phase, progress and timeline for the `progress` query, the
 // abort request and the point of no return for the `abort` update, search attributes for the UI.
+import { ApplicationFailure } from '@temporalio/common';
 import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { FailureType } from '../domain/errors';
 import { atomsOf, type AtomCall, type AtomResult } from '../domain/atoms';
 import type { MigrationPlan } from '../domain/planner';
 import type { Outcome } from '../domain/request';
@@ -21,6 +23,12 @@ export class MigrationState {
   pastPointOfNoReturn = false;
   outcome: Outcome | null = null;
   onAbort: () => void = () => undefined;
+  /**
+   * While a direct phase runs, the runner, not this workflow, passes the point of no return: an
+   * abort is then recorded in the pool first, which answers whether it came in time.
+   */
+  confirmAbort: ((reason: string) => Promise<'accepted' | 'too-late'>) | null = null;
+  private abortPending = false;
   private plan: MigrationPlan | null = null;
   private readonly timeline: Progress['timeline'] = [];
   private readonly origin = workflowInfo().startTime.getTime();
@@ -40,13 +48,28 @@ export class MigrationState {
         `too late to abort: the VM already runs on the destination (phase ${this.phase}); the migration only goes forward now`,
       );
     if (this.phase === 'rollback') throw new Error('already rolling back');
-    if (this.abortReason !== null) throw new Error(`abort already requested: ${this.abortReason}`);
+    if (this.abortReason !== null || this.abortPending)
+      throw new Error(`abort already requested: ${this.abortReason ?? 'being confirmed'}`);
   }
 
-  private requestAbort(reason: string): { accepted: true; phase: MigrationPhase } {
+  private async requestAbort(reason: string): Promise<{ accepted: true; phase: MigrationPhase }> {
+    const phase = this.phase;
+    if (this.confirmAbort) {
+      this.abortPending = true;
+      const verdict = await this.confirmAbort(reason).finally(() => (this.abortPending = false));
+      if (verdict === 'too-late') {
+        this.pastPointOfNoReturn = true;
+        throw ApplicationFailure.create({
+          type: FailureType.TooLate,
+          nonRetryable: true,
+          message:
+            'too late to abort: the destination already resumed the VM (phase downtime); the migration only goes forward now',
+        });
+      }
+    }
     this.abortReason = reason;
     this.onAbort();
-    return { accepted: true, phase: this.phase };
+    return { accepted: true, phase };
   }
 
   planned(plan: MigrationPlan): void {

@@ -3,4 +3,10 @@
 export const PATCHES = {
   /** After a rollback, ask the hosts where the VM runs before reporting `rolled-back`. */
   verifyRollback: 'verify-rollback-residence',
+  /**
+   * Phases the planner marks `direct` (the downtime window, a rollback's restore) run as one
+   * switchover activity calling the hosts' agents; pool queries are local activities; an abort
+   * during a direct phase is confirmed by the pool.
+   */
+  directDispatch: 'direct-dispatch',
 } as const;

@@ -1,5 +1,4 @@
 // `liveshift demo`: migrate every sample VM with both plans and print what early attach saves.
-import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Pool } from '../../domain/pool';
@@ -8,7 +7,6 @@ import { audit } from '../../sim/audit';
 import { config } from '../context';
 import { EXIT } from '../errors';
 import { ms, summary, table } from '../format';
-import { migrate } from '../migration-client';
 import { bringUp, untilInterrupted, type UpOptions } from './up';
 
 export interface DemoOptions extends UpOptions {
@@ -21,8 +19,7 @@ const nextHost = (pool: Pool, host: string) => {
 };
 
 export async function demoCommand(o: DemoOptions): Promise<number> {
-  const { stack, sim, pool } = await bringUp(o, true);
-  const client = new Client({ connection: await Connection.connect({ address: stack.address }) });
+  const { stack, server, pool, stop } = await bringUp(o, true);
   const results: MigrationResult[] = [];
   // Each VM goes out with early attach and comes home with the legacy plan: same VM, same disks.
   for (const vm of pool.vms) {
@@ -30,21 +27,19 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       ['early-attach', nextHost(pool, vm.residentOn)],
       ['legacy', vm.residentOn],
     ] as [PlanKind, string][]) {
-      const r = await migrate(client, sim.snapshot(), { vm: vm.name, to, plan });
+      const r = await stack.migrate({ vm: vm.name, to, plan });
       console.error(`  ${summary(r)}`);
       results.push(r);
     }
   }
-  const violations = audit(sim.events());
+  const violations = audit(stack.sim.events());
   printReport(pool, results, violations.length);
-  writeReport(results, violations.length, stack.uiUrl);
-  await client.connection.close();
+  writeReport(results, violations.length, server.uiUrl);
   if (!o.exit) {
-    console.error(`\nliveshift: the stack stays up — Web UI ${stack.uiUrl}; Ctrl-C to stop`);
+    console.error(`\nliveshift: the stack stays up — Web UI ${server.uiUrl}; Ctrl-C to stop`);
     await untilInterrupted();
   }
-  await stack.stop();
-  sim.close();
+  await stop();
   return results.every((r) => r.outcome === 'migrated') && violations.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

@@ -5,7 +5,7 @@ import { progressQuery, type MigrationPhase } from '../../workflows/definitions'
 import { connectClient, openState } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { summary } from '../format';
-import { startMigration, type MigrationHandle } from '../migration-client';
+import { startMigration, type MigrationHandle } from '../../client/migrations';
 
 export interface MigrateOptions {
   to: string;

@@ -6,7 +6,8 @@ import { SimPool } from '../../sim/sim-pool';
 import { loadPoolFile } from '../../sim/pool-file';
 import { config } from '../context';
 import { EXIT, UsageError } from '../errors';
-import { startStack, type Stack } from '../stack';
+import { startStack, type Stack } from '../../workers/stack';
+import { startDevServer, type DevServer } from '../temporal-server';
 
 export interface UpOptions {
   pool: string;
@@ -26,7 +27,15 @@ function port(value: string, flag: string): number {
   return parsed.data;
 }
 
-export async function bringUp(o: UpOptions, fresh: boolean): Promise<{ stack: Stack; sim: SimPool; pool: Pool }> {
+export interface Embedded {
+  stack: Stack;
+  server: DevServer;
+  pool: Pool;
+  /** Stops the workers and host processes, then the server. */
+  stop: () => Promise<void>;
+}
+
+export async function bringUp(o: UpOptions, fresh: boolean): Promise<Embedded> {
   const ports = { port: port(o.port, '--port'), uiPort: port(o.uiPort, '--ui-port') };
   const pool = loadPoolFile(o.pool);
   const cfg = config();
@@ -35,13 +44,30 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<{ stack: St
     sim.initialise(pool);
     log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
   } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
-  const stack = await startStack(pool, {
+  sim.close();
+  const temporalDbFile = join(dirname(cfg.stateFile), 'temporal.db');
+  log(`liveshift: starting Temporal (state ${temporalDbFile}) ...`);
+  const server = await startDevServer({ ...ports, dbFile: temporalDbFile, ui: true, log });
+  log('liveshift: starting the orchestrator (bundling workflows) and one process per host ...');
+  const stack = await startStack({
+    address: server.address,
     stateFile: cfg.stateFile,
-    temporalDbFile: join(dirname(cfg.stateFile), 'temporal.db'),
-    ...ports,
+    hostProcesses: true,
+    logLevel: 'WARN',
     log,
+    ...(cfg.agent.token ? { agentToken: cfg.agent.token } : {}),
+  }).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
   });
-  return { stack, sim, pool };
+  log(
+    `liveshift: pool "${pool.name}" up — ${pool.hosts.length} host workers, Temporal at ${server.address}, Web UI ${server.uiUrl}`,
+  );
+  const stop = async () => {
+    await stack.stop();
+    await server.stop();
+  };
+  return { stack, server, pool, stop };
 }
 
 export function untilInterrupted(): Promise<void> {
@@ -52,11 +78,10 @@ export function untilInterrupted(): Promise<void> {
 }
 
 export async function upCommand(o: UpOptions): Promise<number> {
-  const { stack, sim } = await bringUp(o, o.fresh ?? false);
+  const up = await bringUp(o, o.fresh ?? false);
   log('liveshift: press Ctrl-C to stop');
   await untilInterrupted();
   log('liveshift: stopping ...');
-  await stack.stop();
-  sim.close();
+  await up.stop();
   return EXIT.ok;
 }

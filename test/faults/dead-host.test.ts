@@ -1,18 +1,15 @@
 // A destination host whose worker is gone: its atom fails within the documented bound
 // (schedule-to-start), the VM keeps running on the source, and the record says what was left.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PHASE_SCHEDULE_TO_START_MS } from '../../workflows/atom-options';
-import { startStack, type LocalStack } from '../../workers/in-process-stack';
+import { PHASE_POLICY } from '../../domain/phase-policy';
+import type { Stack } from '../../workers/stack';
 import { e2ePool } from '../helpers/pools';
-import { testTarget } from '../helpers/server';
+import { stackFor } from '../helpers/server';
 
 describe('dead destination host', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack(e2ePool(`dead-${Date.now()}`, { timeScale: 0.1 }), {
-      ...testTarget(),
-      hostProcesses: true,
-    });
+    stack = await stackFor(e2ePool(`dead-${Date.now()}`, { timeScale: 0.1 }), { hostProcesses: true });
     await stack.hosts.get('host-b')!.stop();
   });
   afterAll(() => stack.stop());
@@ -26,7 +23,7 @@ describe('dead destination host', () => {
     expect(r.reason).toMatch(/schedule.?to.?start|ScheduleToStart/i);
     expect(r.reason).toMatch(/destination cleanup incomplete/);
     // VM_create waits its schedule-to-start, then the destroy aimed at the dead host waits its own.
-    const bound = (PHASE_SCHEDULE_TO_START_MS.prepare ?? 0) + (PHASE_SCHEDULE_TO_START_MS.rollback ?? 0);
+    const bound = (PHASE_POLICY.prepare.hostWaitMs ?? 0) + (PHASE_POLICY.rollback.hostWaitMs ?? 0);
     expect(elapsed).toBeGreaterThanOrEqual(bound);
     expect(elapsed).toBeLessThan(bound + 5_000);
     // Nothing happened on the dead host, so nothing is left there either.

@@ -5,9 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../sim/audit';
-import type { LocalStack } from '../../workers/in-process-stack';
-import { startStack } from '../../workers/in-process-stack';
-import { testTarget } from '../helpers/server';
+import type { Stack } from '../../workers/stack';
+import { stackFor } from '../helpers/server';
 import { LANES, matrixCells, matrixPool, type Cell } from './cells';
 import { renderMatrix, writeMatrix } from './report';
 import { runCell, type CellResult } from './run-cell';
@@ -16,12 +15,12 @@ const cells = matrixCells();
 const OUT = process.env.LIVESHIFT_FAULT_MATRIX_OUT ?? '.liveshift/fault-matrix.md';
 
 describe('fault matrix', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   const results = new Map<string, CellResult>();
 
   beforeAll(async () => {
     const started = Date.now();
-    stack = await startStack(matrixPool(`matrix-${Date.now()}`), { ...testTarget(), hostProcesses: true });
+    stack = await stackFor(matrixPool(`matrix-${Date.now()}`), { hostProcesses: true });
     // Lanes run side by side, each its own VM; cells within a lane run one after another.
     const lanes: Cell[][] = Array.from({ length: LANES }, (_, i) => cells.filter((_, j) => j % LANES === i));
     await Promise.all(

@@ -3,7 +3,7 @@
 import { abortUpdate } from '../../workflows/definitions';
 import type { MigrationResult } from '../../domain/request';
 import { audit } from '../../sim/audit';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 import { waitForPhase } from '../helpers/wait';
 import type { Cell, Role } from './cells';
 
@@ -23,7 +23,7 @@ export interface CellResult {
 }
 
 /** The pause the VM really suffered, from the hosts' events since `afterSeq`: suspend end to the next unpause end. */
-function realPauseMs(stack: LocalStack, r: MigrationResult, afterSeq: number): number {
+function realPauseMs(stack: Stack, r: MigrationResult, afterSeq: number): number {
   const events = stack.sim.events().filter((e) => e.seq > afterSeq && e.vmUuid === r.vmUuid && e.detail !== 'noop');
   const suspend = events.filter((e) => e.op === 'VM_suspend').at(-1);
   const resume = suspend && events.find((e) => e.op === 'VM_unpause' && e.seq > suspend.seq);
@@ -36,7 +36,7 @@ function rollbackMs(r: MigrationResult): number | null {
   return undo.length > 0 ? Math.max(...undo.map((a) => a.endMs)) - Math.min(...undo.map((a) => a.startMs)) : null;
 }
 
-export async function runCell(stack: LocalStack, vm: string, cell: Cell): Promise<CellResult> {
+export async function runCell(stack: Stack, vm: string, cell: Cell): Promise<CellResult> {
   const from = stack.sim.snapshot().vms.find((v) => v.name === vm)!.residentOn;
   const to = from === 'host-a' ? 'host-b' : 'host-a';
   const hostOf = (role: Role) => (role === 'source' ? from : to);

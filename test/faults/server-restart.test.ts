@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startDevServer, type DevServer } from '../../cli/temporal-server';
 import type { MigrationPhase } from '../../workflows/definitions';
 import { audit } from '../../sim/audit';
-import { startStack, type LocalStack } from '../../workers/in-process-stack';
+import { scratchState, startStack, type Stack } from '../../workers/stack';
 import { e2ePool } from '../helpers/pools';
 import { testTarget } from '../helpers/server';
 import { waitForPhase } from '../helpers/wait';
@@ -16,7 +16,7 @@ describe('Temporal server restart', () => {
   const dbFile = join(mkdtempSync(join(tmpdir(), 'liveshift-restart-')), 'temporal.db');
   let port: number;
   let server: DevServer;
-  let stack: LocalStack;
+  let stack: Stack;
 
   beforeAll(async () => {
     port = await freePort();
@@ -24,7 +24,7 @@ describe('Temporal server restart', () => {
     // Long pre-copy (8 GiB) and a slow late attach keep each phase open for seconds.
     const pool = e2ePool(`restart-${Date.now()}`, { timeScale: 0.5, latencyMs: { nfs: { attach: 6000 } } });
     pool.vms![0]!.memoryMiB = 8192;
-    stack = await startStack(pool, { address: server.address, workflowBundlePath: testTarget().workflowBundlePath });
+    stack = await startStack({ ...testTarget(), address: server.address, stateFile: scratchState(pool) });
   });
   afterAll(async () => {
     await stack.stop();

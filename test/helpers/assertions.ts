@@ -3,9 +3,9 @@
 import { expect } from 'vitest';
 import type { MigrationResult } from '../../domain/request';
 import { audit } from '../../sim/audit';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 
-export function expectRolledBackCleanly(stack: LocalStack, r: MigrationResult): void {
+export function expectRolledBackCleanly(stack: Stack, r: MigrationResult): void {
   expect(r.outcome).toBe('rolled-back');
   expect(stack.sim.runningOn(r.vmUuid)).toEqual([r.from]);
   expect(stack.sim.attachments(r.vmUuid).filter((a) => a.host !== r.from)).toEqual([]);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { MigrationHandle } from '../../cli/migration-client';
+import type { MigrationHandle } from '../../client/migrations';
 import { freePort } from '../../cli/temporal-server';
 import { migrationWorkflowId, ORCHESTRATOR_TASK_QUEUE, vmUuid } from '../../domain/ids';
 import type { PoolInput } from '../../domain/pool';

@@ -1,11 +1,13 @@
-// The shared test server and bundle, provided by test/global-setup.ts.
+// The shared test server and bundle, provided by test/global-setup.ts, and a stack on them.
 import { inject } from 'vitest';
 import type { PoolInput } from '../../domain/pool';
-import { startStack, type LocalStack } from '../../workers/in-process-stack';
+import { scratchState, startStack, type Stack, type StackOptions } from '../../workers/stack';
 
 export const testTarget = () => ({
   address: inject('temporalAddress'),
   workflowBundlePath: inject('workflowBundlePath'),
 });
 
-export const stackFor = (pool: PoolInput): Promise<LocalStack> => startStack(pool, testTarget());
+/** A stack on the test server with a fresh state file holding `pool`. */
+export const stackFor = (pool: PoolInput, extra: Partial<StackOptions> = {}): Promise<Stack> =>
+  startStack({ ...testTarget(), stateFile: scratchState(pool), ...extra });

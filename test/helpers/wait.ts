@@ -1,5 +1,5 @@
 // Waiting on a running migration's phase through the `progress` query.
-import type { MigrationHandle } from '../../cli/migration-client';
+import type { MigrationHandle } from '../../client/migrations';
 import { progressQuery, type MigrationPhase } from '../../workflows/definitions';
 
 export async function waitForPhase(handle: MigrationHandle, phase: MigrationPhase, timeoutMs = 30_000): Promise<void> {

@@ -8,11 +8,11 @@ import { abortUpdate, progressQuery } from '../../workflows/definitions';
 import { expectRolledBackCleanly } from '../helpers/assertions';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 import { waitForPhase } from '../helpers/wait';
 
 describe('abort and duplicate requests', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   beforeAll(async () => {
     // Big memory: pre-copy lasts seconds. Slow detach: the cleanup phase lasts seconds.
     const pool = e2ePool('abort', {

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MigrationHandle } from '../../cli/migration-client';
+import type { MigrationHandle } from '../../client/migrations';
 import { ensureTemporalCli } from '../../cli/temporal-server';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 import {
   ABORT_CASES,
   ABORT_TARGET,
@@ -34,7 +34,7 @@ import { waitForPhase } from '../helpers/wait';
 const named = <C extends { name: string }>(cases: C[]): [string, C][] => cases.map((c) => [c.name, c]);
 
 describe('bad input', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   let t: Target;
   beforeAll(async () => {
     stack = await stackFor(badInputPool());

@@ -10,7 +10,7 @@ import { migrationResultSchema } from '../../domain/request';
 import { liveshift } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
 import { testTarget, stackFor } from '../helpers/server';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 
 const pool = e2ePool('cli', {
   timeScale: 0.1,
@@ -28,7 +28,7 @@ pool.vms!.push({
 });
 
 describe('liveshift CLI', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     stack = await stackFor(pool);

@@ -5,11 +5,11 @@ import type { MigrationResult } from '../../domain/request';
 import { audit } from '../../sim/audit';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 import { attachOnDowntimePath } from '../../domain/measure';
 
 describe('downtime saved by early attach', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   let early: MigrationResult;
   let legacy: MigrationResult;
 

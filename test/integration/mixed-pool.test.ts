@@ -2,12 +2,12 @@
 // get the legacy treatment, while the other hosts keep attaching early, in the same migration plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../sim/audit';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
 
 describe('mixed pool during an upgrade', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   beforeAll(async () => {
     stack = await stackFor(
       e2ePool('mixed', {

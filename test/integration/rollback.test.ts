@@ -4,10 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectRolledBackCleanly } from '../helpers/assertions';
 import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 
 describe('rollback', () => {
-  let stack: LocalStack;
+  let stack: Stack;
   beforeAll(async () => {
     stack = await stackFor(e2ePool('rollback', { timeScale: 0.2 }));
   });

@@ -14,7 +14,7 @@ import { SimPool } from '../../sim/sim-pool';
 import { CREDENTIAL_VARIABLES as CREDENTIAL_VARS, loadConfig } from '../../workers/config';
 import { clientConnectionOptions, nativeConnectionOptions } from '../../workers/connection';
 import { createHostWorker } from '../../workers/host';
-import type { LocalStack } from '../../workers/in-process-stack';
+import type { Stack } from '../../workers/stack';
 import { liveshift } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
 import { stackFor, testTarget } from '../helpers/server';
@@ -87,7 +87,7 @@ describe('no credential in any workflow history', () => {
   });
 
   describe('fresh migrations', () => {
-    let stack: LocalStack;
+    let stack: Stack;
     let address: string;
     const saved = Object.fromEntries(CREDENTIAL_VARS.map((k) => [k, process.env[k]]));
     const extra: { connection?: NativeConnection; workers: Worker[]; running: Promise<void>[] } = {

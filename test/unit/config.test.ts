@@ -39,6 +39,15 @@ function errorOf(fn: () => unknown): Error {
   throw new Error('expected an error');
 }
 
+/** A one-line configuration error (bad input) matching `pattern`. */
+function expectConfigError(fn: () => unknown, pattern: RegExp): void {
+  const err = errorOf(fn);
+  expect(err).toBeInstanceOf(LiveshiftError);
+  expect((err as LiveshiftError).type).toBe(FailureType.BadRequest);
+  expect(err.message).toMatch(pattern);
+  expect(err.message).not.toMatch(/[\r\n]/);
+}
+
 const expectOneLineWithoutSecrets = (err: Error) => {
   expect(err.message).not.toMatch(/[\r\n]/);
   expect(err.message).not.toContain(API_KEY);
@@ -55,6 +64,7 @@ describe('loadConfig', () => {
       logLevel: 'WARN',
       tls: false,
       apiKey: undefined,
+      agent: { bind: '127.0.0.1', port: 0, token: undefined },
     });
     expect(clientConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233', tls: false });
     expect(nativeConnectionOptions(loadConfig({}))).toEqual({ address: 'localhost:7233', tls: false });
@@ -68,6 +78,7 @@ describe('loadConfig', () => {
       TEMPORAL_TLS_CA: '',
       TEMPORAL_API_KEY: '',
       TEMPORAL_TLS: ' ',
+      LIVESHIFT_AGENT_TOKEN: '',
     });
     expect(cfg).toEqual({
       address: 'temporal.example:7233',
@@ -76,7 +87,24 @@ describe('loadConfig', () => {
       logLevel: 'WARN',
       tls: false,
       apiKey: undefined,
+      agent: { bind: '127.0.0.1', port: 0, token: undefined },
     });
+  });
+
+  it('keeps the host agent on loopback unless a token lets it authenticate callers', () => {
+    expect(loadConfig({ LIVESHIFT_AGENT_BIND: '::1', LIVESHIFT_AGENT_PORT: '7400' }).agent).toMatchObject({
+      bind: '::1',
+      port: 7400,
+    });
+    expectConfigError(
+      () => loadConfig({ LIVESHIFT_AGENT_BIND: '0.0.0.0' }),
+      /LIVESHIFT_AGENT_BIND=0\.0\.0\.0 is not a loopback address: set LIVESHIFT_AGENT_TOKEN/,
+    );
+    const open = loadConfig({ LIVESHIFT_AGENT_BIND: '0.0.0.0', LIVESHIFT_AGENT_TOKEN: 'agent-secret-1' });
+    expect(open.agent.bind).toBe('0.0.0.0');
+    expect(open.agent.token?.reveal()).toBe('agent-secret-1');
+    expect(JSON.stringify(open)).not.toContain('agent-secret-1');
+    expectConfigError(() => loadConfig({ LIVESHIFT_AGENT_PORT: '70000' }), /LIVESHIFT_AGENT_PORT/);
   });
 
   it.each([

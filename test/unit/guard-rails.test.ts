@@ -146,7 +146,9 @@ describe('no VBD_detach of an active VDI', () => {
     // Failures at every step inside downtime: what was attempted, then the compiled rollback.
     for (let i = calls.findIndex((c) => c.atom === 'VM_suspend'); i < calls.length; i++) {
       const attempted = calls.slice(0, i + 1);
-      expect(detachesOfActive(mig.from, devices, [...attempted, ...atomsOf(planRollback(mig, attempted))])).toEqual([]);
+      expect(
+        detachesOfActive(mig.from, devices, [...attempted, ...atomsOf(planRollback(mig, attempted).plan)]),
+      ).toEqual([]);
     }
   });
 });

@@ -160,7 +160,7 @@ describe('planRollback', () => {
       0,
       calls.findIndex((c) => c.atom === 'VM_suspend'),
     );
-    const undo = atomsOf(planRollback(m, attempted));
+    const undo = atomsOf(planRollback(m, attempted).plan);
     expect(shape(undo)).toEqual(['VBD_detach xvdb@host-b/temp', 'VM_destroy@host-b/temp']);
     expect(undo.every((c) => c.phase === 'rollback' && c.migrationId === 'mig-1')).toBe(true);
   });
@@ -170,16 +170,18 @@ describe('planRollback', () => {
       0,
       calls.indexOf(calls.find((c) => c.atom === 'VBD_activate' && c.vbd?.mode === 'RO')!) + 1,
     );
-    const undo = planRollback(m, attempted);
-    expect(undo.kind === 'atom' ? [] : undo.steps.map((s) => (s.kind === 'atom' ? s.call.atom : s.label))).toEqual([
+    const { phases, plan: undo } = planRollback(m, attempted);
+    const steps = (p: Plan) =>
+      p.kind === 'atom' ? [] : p.steps.map((s) => (s.kind === 'atom' ? s.call.atom : s.label));
+    expect(steps(phases.restore.plan)).toEqual([
       'destination VBD_deactivate',
       'source VBD_activate RW',
       'source VBD_activate RO',
       'VM_unpause',
-      'destination VBD_detach',
-      'VM_destroy',
-      'VM_destroy',
     ]);
+    expect(steps(phases.cleanDestination.plan)).toEqual(['destination VBD_detach', 'VM_destroy', 'VM_destroy']);
+    // The VM is paused until the restore ends: it is dispatched directly; the clean-up after it is not.
+    expect([phases.restore.dispatch, phases.cleanDestination.dispatch]).toEqual(['direct', 'task-queue']);
     expect(shape(atomsOf(undo))).toEqual([
       'VBD_deactivate xvdb@host-b/real',
       'VBD_deactivate xvda@host-b/real',
@@ -198,7 +200,7 @@ describe('planRollback', () => {
       0,
       calls.findIndex((c) => c.atom === 'VM_rename'),
     );
-    expect(shape(atomsOf(planRollback(m, attempted)))).toEqual([
+    expect(shape(atomsOf(planRollback(m, attempted).plan))).toEqual([
       'VBD_activate xvdb@host-a/real',
       'VBD_activate xvda@host-a/real',
       'VM_unpause@host-a/real',

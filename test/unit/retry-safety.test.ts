@@ -49,7 +49,7 @@ describe.each<PlanKind>(['early-attach', 'legacy'])('every atom of the %s plan',
     for (const call of calls.slice(0, upTo)) await sim.run(call, {});
     // The rollback destroys both the real and the temporary id (a rename may or may not have
     // happened), so one of its atoms finds nothing to do even the first time.
-    for (const call of atomsOf(planRollback(m, calls.slice(0, upTo))))
+    for (const call of atomsOf(planRollback(m, calls.slice(0, upTo)).plan))
       await runTwice(sim, call, call.domId !== m.tempId);
     expect(sim.runningOn(m.vmUuid)).toEqual(['host-a']);
     expect(sim.attachments(m.vmUuid).every((a) => a.host === 'host-a' && a.active === 1)).toBe(true);

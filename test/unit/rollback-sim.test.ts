@@ -35,7 +35,7 @@ describe.each(['early-attach', 'legacy'] as const)('rollback of app-01 -> host-a
         sim.addFault({ atom: failing.atom, host: failing.host, device: failing.vbd?.device, effect: 'fail', times: 1 });
         await expectFailure(() => sim.run(failing, {}), FailureType.InjectedFault);
       }
-      for (const c of atomsOf(planRollback(m, calls.slice(0, i + 1)))) await sim.run(c, {});
+      for (const c of atomsOf(planRollback(m, calls.slice(0, i + 1)).plan)) await sim.run(c, {});
       sim.appendEvent({
         host: 'host-c',
         op: MIGRATION_END_OP,

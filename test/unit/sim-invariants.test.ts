@@ -120,7 +120,7 @@ describe('audit', () => {
     const failing = calls.indexOf(pick('VBD_activate', { device: 'xvdb' }));
     await runAll(sim, calls.slice(0, failing));
     await expectFailure(() => sim.run(calls[failing]!, {}), FailureType.InjectedFault);
-    await runAll(sim, atomsOf(planRollback(m, calls.slice(0, failing + 1))));
+    await runAll(sim, atomsOf(planRollback(m, calls.slice(0, failing + 1)).plan));
     sim.appendEvent({ host: 'host-a', op: MIGRATION_END_OP, vmUuid: uuid, migrationId: 'mig-1', startMs: 0, endMs: 0 });
     expect(sim.runningOn(uuid)).toEqual(['host-a']);
     expect(sim.attachments(uuid).filter((a) => a.host === 'host-b')).toEqual([]);

@@ -1,0 +1,45 @@
+// Entry point of one host process: `node --require tsx/cjs workers/host-process.ts <host>`.
+// The agent starts first and the Temporal SDK (about 0.7 s to load) only after it, so a host
+// restarted after a crash answers direct calls as soon as possible.
+import { SimPool } from '../sim/sim-pool';
+import { loadConfig } from './config';
+import { connectionFailure, nativeConnectionOptions } from './connection';
+import { startHostAgent } from './host-agent';
+import { AGENT_READY_LINE, READY_LINE } from './supervisor';
+
+/** The Temporal SDK and the host worker, loaded only once the agent answers. */
+function loadWorkerModules() {
+  /* eslint-disable @typescript-eslint/no-require-imports -- deliberately late: see the file comment */
+  const sdk = require('@temporalio/worker') as typeof import('@temporalio/worker');
+  const { createHostWorker } = require('./host') as typeof import('./host');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { ...sdk, createHostWorker };
+}
+
+async function main(): Promise<void> {
+  const host = process.argv[2];
+  if (!host) throw new Error('usage: workers/host-process.ts <host-name>');
+  const config = loadConfig();
+  const sim = SimPool.open(config.stateFile);
+  if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
+  const agent = await startHostAgent({ host, toolstack: sim, registry: sim, ...config.agent });
+  console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);
+  const { DefaultLogger, NativeConnection, Runtime, createHostWorker } = loadWorkerModules();
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const options = nativeConnectionOptions(config); // TLS and API key from the environment only
+  const connection = await NativeConnection.connect(options).catch((err: unknown) => {
+    throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);
+  });
+  const worker = await createHostWorker({ connection, namespace: config.namespace, toolstack: sim, host });
+  const running = worker.run();
+  console.log(`${READY_LINE}: ${host}`);
+  await running;
+  await agent.close();
+  await connection.close();
+  sim.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(`host worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

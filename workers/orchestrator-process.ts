@@ -1,0 +1,36 @@
+// Entry point of an orchestrator process: `node --require tsx/cjs workers/orchestrator-process.ts
+// [workflow-bundle.js]`. `liveshift up` runs the orchestrator in its own process; this one lets a
+// supervisor run it apart, so a test can kill it in the middle of a migration.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { SimPool } from '../sim/sim-pool';
+import { loadConfig } from './config';
+import { connectionFailure, nativeConnectionOptions } from './connection';
+import { createOrchestratorWorker } from './orchestrator';
+import { ORCHESTRATOR_READY_LINE } from './supervisor';
+
+async function main(): Promise<void> {
+  const bundle = process.argv[2];
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  const sim = SimPool.open(config.stateFile);
+  const connection = await NativeConnection.connect(nativeConnectionOptions(config)).catch((err: unknown) => {
+    throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);
+  });
+  const worker = await createOrchestratorWorker({
+    connection,
+    namespace: config.namespace,
+    inventory: sim,
+    agentToken: config.agent.token,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+  });
+  const running = worker.run();
+  console.log(ORCHESTRATOR_READY_LINE);
+  await running;
+  await connection.close();
+  sim.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(`orchestrator: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
