@@ -25,11 +25,14 @@ export function phaseOf(name: Phase, label: string, steps: readonly Plan[]): Pla
 
 export const isEmptyPhase = (p: PlanPhase): boolean => atomsOf(p.plan).length === 0;
 
-/** The wire form of a plan (the switchover activity's input), parsed at the boundary. */
+/** The wire form of a plan (the switchover activity's input, a host agent's request), parsed at the boundary. */
 export const planSchema: z.ZodType<Plan> = z.lazy(() =>
-  z.union([
+  // Discriminated by `kind`: each node is checked against its own shape only (a plain union would
+  // try every shape and build errors for the misses, at every level).
+  z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('atom'), call: atomCallSchema }).strict(),
-    z.object({ kind: z.enum(['serial', 'parallel']), label: z.string(), steps: z.array(planSchema) }).strict(),
+    z.object({ kind: z.literal('serial'), label: z.string(), steps: z.array(planSchema) }).strict(),
+    z.object({ kind: z.literal('parallel'), label: z.string(), steps: z.array(planSchema) }).strict(),
   ]),
 );
 

@@ -1,18 +1,18 @@
 // Two small pool-wide records in the state file: where each host's agent listens, and each
 // migration's point of no return. Both are decided inside IMMEDIATE transactions, so an abort and
 // the runner's commit to the destination unpause can never both win.
-import type { Db } from './db';
-import { nowMs } from './db';
+import { nowMs, stmt, type Db } from './db';
 
 export function registerAgent(db: Db, host: string, url: string, pid: number): void {
-  db.prepare(
+  stmt(
+    db,
     `INSERT INTO host_agents VALUES (?, ?, ?, ?)
        ON CONFLICT (host) DO UPDATE SET url = excluded.url, pid = excluded.pid, started_ms = excluded.started_ms`,
   ).run(host, url, pid, nowMs());
 }
 
 export function agentUrl(db: Db, host: string): string | undefined {
-  return db.prepare('SELECT url FROM host_agents WHERE host = ?').pluck().get(host) as string | undefined;
+  return stmt(db, 'SELECT url FROM host_agents WHERE host = ?').pluck().get(host) as string | undefined;
 }
 
 interface ControlRow {
@@ -21,7 +21,7 @@ interface ControlRow {
 }
 
 const row = (db: Db, migrationId: string): ControlRow | undefined =>
-  db.prepare('SELECT abort_reason, committed_ms FROM migration_control WHERE migration_id = ?').get(migrationId) as
+  stmt(db, 'SELECT abort_reason, committed_ms FROM migration_control WHERE migration_id = ?').get(migrationId) as
     ControlRow | undefined;
 
 export function requestAbort(db: Db, migrationId: string, reason: string): 'accepted' | 'too-late' {
@@ -30,7 +30,8 @@ export function requestAbort(db: Db, migrationId: string, reason: string): 'acce
       const current = row(db, migrationId);
       if (current?.committed_ms != null) return 'too-late';
       if (current?.abort_reason != null) return 'accepted';
-      db.prepare(
+      stmt(
+        db,
         `INSERT INTO migration_control (migration_id, abort_reason) VALUES (?, ?)
            ON CONFLICT (migration_id) DO UPDATE SET abort_reason = excluded.abort_reason`,
       ).run(migrationId, reason);
@@ -46,7 +47,8 @@ export function commit(db: Db, migrationId: string): string | null {
       const current = row(db, migrationId);
       if (current?.abort_reason != null) return current.abort_reason;
       if (current?.committed_ms != null) return null;
-      db.prepare(
+      stmt(
+        db,
         `INSERT INTO migration_control (migration_id, committed_ms) VALUES (?, ?)
            ON CONFLICT (migration_id) DO UPDATE SET committed_ms = excluded.committed_ms`,
       ).run(migrationId, nowMs());

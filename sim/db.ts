@@ -50,6 +50,21 @@ const UPGRADES: Record<number, string> = {
 
 export type Db = Database.Database;
 
+const compiled = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement, compiled once per connection: every atom runs the same few statements,
+ * and compiling them again each time costs more than running them. Statements come back in their
+ * default mode (callers that want one value ask for `.pluck()` each time).
+ */
+export function stmt(db: Db, source: string): Database.Statement {
+  let cache = compiled.get(db);
+  if (!cache) compiled.set(db, (cache = new Map<string, Database.Statement>()));
+  let s = cache.get(source);
+  if (!s) cache.set(source, (s = db.prepare(source)));
+  return s.reader ? s.pluck(false) : s;
+}
+
 export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);

@@ -1,7 +1,7 @@
 // The simulated hypervisors' append-only event log: every atom's own start and end, written in
 // the same transaction as its effect, and the markers the orchestrator adds.
 import { simEventSchema, type SimEvent } from '../domain/events';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 
 export interface EventRow {
   host: string;
@@ -19,7 +19,8 @@ export interface EventRow {
 }
 
 export function appendEvent(db: Db, e: EventRow): void {
-  db.prepare(
+  stmt(
+    db,
     'INSERT INTO events (host, op, vm_uuid, dom_id, device, vdi, mode, migration_id, start_ms, end_ms, detail, phase) ' +
       'VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
   ).run(
@@ -42,8 +43,8 @@ export function appendEvent(db: Db, e: EventRow): void {
 export function readEvents(db: Db, migrationId?: string): SimEvent[] {
   const rows =
     migrationId === undefined
-      ? db.prepare('SELECT * FROM events ORDER BY seq').all()
-      : db.prepare('SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
+      ? stmt(db, 'SELECT * FROM events ORDER BY seq').all()
+      : stmt(db, 'SELECT * FROM events WHERE migration_id = ? ORDER BY seq').all(migrationId);
   return (rows as Record<string, unknown>[]).map((r) =>
     simEventSchema.parse({
       seq: r.seq,

@@ -2,12 +2,12 @@
 // from another process) does not fire it again.
 import type { AtomCall } from '../domain/atoms';
 import type { Fault } from '../domain/pool';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 
 export type FiredFault = Pick<Fault, 'effect' | 'at'>;
 
 export function insertFault(db: Db, f: Fault): void {
-  db.prepare('INSERT INTO faults (atom, host, vm, device, effect, times, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+  stmt(db, 'INSERT INTO faults (atom, host, vm, device, effect, times, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
     f.atom,
     f.host ?? null,
     f.vm ?? null,
@@ -28,17 +28,17 @@ export function takeFault(db: Db, call: AtomCall): FiredFault | undefined {
     )
     .get(call.atom, call.host, call.vmName, call.vbd?.device ?? null) as ({ id: number } & FiredFault) | undefined;
   if (!row) return undefined;
-  db.prepare('UPDATE faults SET fired = fired + 1 WHERE id = ?').run(row.id);
+  stmt(db, 'UPDATE faults SET fired = fired + 1 WHERE id = ?').run(row.id);
   return { effect: row.effect, at: row.at };
 }
 
 /** Removes the faults of one VM, or all of them. */
 export function clearFaults(db: Db, vm?: string): void {
-  if (vm === undefined) db.prepare('DELETE FROM faults').run();
-  else db.prepare('DELETE FROM faults WHERE vm = ?').run(vm);
+  if (vm === undefined) stmt(db, 'DELETE FROM faults').run();
+  else stmt(db, 'DELETE FROM faults WHERE vm = ?').run(vm);
 }
 
 /** How many times the faults of a VM have fired so far. */
 export function faultFirings(db: Db, vm: string): number {
-  return db.prepare('SELECT COALESCE(SUM(fired), 0) FROM faults WHERE vm = ?').pluck().get(vm) as number;
+  return stmt(db, 'SELECT COALESCE(SUM(fired), 0) FROM faults WHERE vm = ?').pluck().get(vm) as number;
 }

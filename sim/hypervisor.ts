@@ -5,10 +5,9 @@ import { FailureType, LiveshiftError } from '../domain/errors';
 import { atomLatencyMs } from '../domain/latency';
 import type { Pool } from '../domain/pool';
 import type { AtomContext } from '../domain/toolstack';
-import { nowMs } from './db';
 import { takeFault, type FiredFault } from './faults';
 import { OPERATIONS } from './operations';
-import type { Db } from './db';
+import { nowMs, type Db } from './db';
 import { appendEvent } from './event-log';
 
 /** Exit code of a host process killed by a `crash` fault (a supervisor restarts it). */

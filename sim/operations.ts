@@ -4,7 +4,7 @@
 // IMMEDIATE transaction as a second `check`, so concurrent hosts cannot interleave.
 import type { AtomCall, AtomName, VbdRef } from '../domain/atoms';
 import { FailureType, LiveshiftError } from '../domain/errors';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 import * as store from './store';
 
 export interface Operation {
@@ -36,7 +36,7 @@ const noEffect: Operation['apply'] = () => undefined;
 const VM_create: Operation = {
   check: (db, c) => store.domain(db, c.host, c.domId) !== undefined,
   apply: (db, c) => {
-    db.prepare(`INSERT INTO domains VALUES (?, ?, ?, ?, 'created')`).run(c.host, c.domId, c.vmUuid, c.vmName);
+    stmt(db, `INSERT INTO domains VALUES (?, ?, ?, ?, 'created')`).run(c.host, c.domId, c.vmUuid, c.vmName);
     store.updateRecord(db, c.host, c.domId, () => undefined);
   },
 };
@@ -63,7 +63,7 @@ const VBD_attach: Operation = {
   },
   apply: (db, c) => {
     const vbd = vbdOf(c);
-    db.prepare('INSERT OR IGNORE INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 0)').run(
+    stmt(db, 'INSERT OR IGNORE INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 0)').run(
       c.host,
       vbd.vdi,
       c.vmUuid,
@@ -130,7 +130,7 @@ const VBD_detach: Operation = {
   },
   apply: (db, c) => {
     const vbd = vbdOf(c);
-    db.prepare('DELETE FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(c.host, vbd.vdi, c.vmUuid);
+    stmt(db, 'DELETE FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(c.host, vbd.vdi, c.vmUuid);
     if (store.domain(db, c.host, c.domId))
       store.updateRecord(db, c.host, c.domId, (r) => void delete r.attachedVdis[vbd.device]);
   },
@@ -139,7 +139,7 @@ const VBD_detach: Operation = {
 const VM_suspend: Operation = {
   check: (db, c) => needDomain(db, c, 'running', 'suspended').state === 'suspended',
   apply: (db, c) =>
-    void db.prepare(`UPDATE domains SET state = 'suspended' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
+    void stmt(db, `UPDATE domains SET state = 'suspended' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
 };
 
 const VM_unpause: Operation = {
@@ -151,7 +151,7 @@ const VM_unpause: Operation = {
     return false;
   },
   apply: (db, c) =>
-    void db.prepare(`UPDATE domains SET state = 'running' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
+    void stmt(db, `UPDATE domains SET state = 'running' WHERE host = ? AND dom_id = ?`).run(c.host, c.domId),
 };
 
 const VM_rename: Operation = {
@@ -163,8 +163,8 @@ const VM_rename: Operation = {
   },
   apply: (db, c) => {
     // The record moves with the domain; its device keys need no change (the upstream fix).
-    db.prepare('UPDATE domains SET dom_id = ? WHERE host = ? AND dom_id = ?').run(c.renameTo, c.host, c.domId);
-    db.prepare('UPDATE vm_extra SET dom_id = ? WHERE host = ? AND dom_id = ?').run(c.renameTo, c.host, c.domId);
+    stmt(db, 'UPDATE domains SET dom_id = ? WHERE host = ? AND dom_id = ?').run(c.renameTo, c.host, c.domId);
+    stmt(db, 'UPDATE vm_extra SET dom_id = ? WHERE host = ? AND dom_id = ?').run(c.renameTo, c.host, c.domId);
   },
 };
 
@@ -175,8 +175,8 @@ const VM_destroy: Operation = {
     return dom === undefined;
   },
   apply: (db, c) => {
-    db.prepare('DELETE FROM domains WHERE host = ? AND dom_id = ?').run(c.host, c.domId);
-    db.prepare('DELETE FROM vm_extra WHERE host = ? AND dom_id = ?').run(c.host, c.domId);
+    stmt(db, 'DELETE FROM domains WHERE host = ? AND dom_id = ?').run(c.host, c.domId);
+    stmt(db, 'DELETE FROM vm_extra WHERE host = ? AND dom_id = ?').run(c.host, c.domId);
   },
 };
 

@@ -6,7 +6,7 @@ import type { SimEvent } from '../domain/events';
 import { vdiId, vmUuid } from '../domain/ids';
 import type { z } from 'zod';
 import { faultSchema, poolSchema, type Pool } from '../domain/pool';
-import { nowMs, openDb, type Db } from './db';
+import { nowMs, openDb, type Db, stmt } from './db';
 import { clearFaults, faultFirings, insertFault } from './faults';
 import type { AgentRegistry, AtomContext, Inventory, MigrationControl, Toolstack } from '../domain/toolstack';
 import * as control from './control';
@@ -31,7 +31,7 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
   }
 
   get initialised(): boolean {
-    return this.db.prepare(`SELECT 1 FROM meta WHERE key = 'pool'`).get() !== undefined;
+    return stmt(this.db, `SELECT 1 FROM meta WHERE key = 'pool'`).get() !== undefined;
   }
 
   /** Wipes the state and boots every VM on its `residentOn` host, disks attached and active. */
@@ -62,7 +62,7 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
     const uuid = vmUuid(pool.name, vm.name);
     const t = nowMs();
     const at = { host: vm.residentOn, vmUuid: uuid, domId: uuid, startMs: t, endMs: t, detail: 'initial state' };
-    this.db.prepare(`INSERT INTO domains VALUES (?, ?, ?, ?, 'running')`).run(vm.residentOn, uuid, uuid, vm.name);
+    stmt(this.db, `INSERT INTO domains VALUES (?, ?, ?, ?, 'running')`).run(vm.residentOn, uuid, uuid, vm.name);
     const attachedVdis: Record<string, { vdi: string; mode: 'RW' | 'RO' }> = {};
     for (const vbd of vm.vbds.filter((v) => !v.empty && v.sr !== undefined)) {
       const vdi = vdiId(vm.name, vbd.device, vbd.vdi);
@@ -87,7 +87,7 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
   /** The pool as configured at initialisation (latencies, SMs, policy): fixed for the file's life. */
   config(): Pool {
     if (this.configured) return this.configured;
-    const text = this.db.prepare(`SELECT value FROM meta WHERE key = 'pool'`).pluck().get() as string | undefined;
+    const text = stmt(this.db, `SELECT value FROM meta WHERE key = 'pool'`).pluck().get() as string | undefined;
     if (text === undefined)
       throw new LiveshiftError(
         FailureType.PreconditionFailed,

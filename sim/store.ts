@@ -1,6 +1,6 @@
 // Row-level access to the simulated hypervisors' state. Every function takes the open database
 // so callers can group reads and writes inside one IMMEDIATE transaction.
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 import { decodeRecord, emptyRecord, type AttachRecord } from './attach-record';
 
 export type DomainState = 'created' | 'running' | 'suspended';
@@ -21,11 +21,11 @@ export interface AttachmentRow {
 }
 
 export function domain(db: Db, host: string, domId: string): DomainRow | undefined {
-  return db.prepare('SELECT * FROM domains WHERE host = ? AND dom_id = ?').get(host, domId) as DomainRow | undefined;
+  return stmt(db, 'SELECT * FROM domains WHERE host = ? AND dom_id = ?').get(host, domId) as DomainRow | undefined;
 }
 
 export function domainsOfVm(db: Db, vmUuid: string): DomainRow[] {
-  return db.prepare('SELECT * FROM domains WHERE vm_uuid = ? ORDER BY host').all(vmUuid) as DomainRow[];
+  return stmt(db, 'SELECT * FROM domains WHERE vm_uuid = ? ORDER BY host').all(vmUuid) as DomainRow[];
 }
 
 export function attachment(db: Db, host: string, vdi: string, vmUuid: string): AttachmentRow | undefined {
@@ -48,7 +48,7 @@ export function activeElsewhere(db: Db, vdi: string, host: string): AttachmentRo
 
 /** Reads a domain's attach record; an old-format record is upgraded and written back at once. */
 export function readRecord(db: Db, host: string, domId: string): AttachRecord | undefined {
-  const text = db.prepare('SELECT record FROM vm_extra WHERE host = ? AND dom_id = ?').pluck().get(host, domId) as
+  const text = stmt(db, 'SELECT record FROM vm_extra WHERE host = ? AND dom_id = ?').pluck().get(host, domId) as
     string | undefined;
   if (text === undefined) return undefined;
   const { record, upgraded } = decodeRecord(text, `${domId} on ${host}`);
@@ -57,7 +57,8 @@ export function readRecord(db: Db, host: string, domId: string): AttachRecord | 
 }
 
 export function writeRecord(db: Db, host: string, domId: string, record: AttachRecord): void {
-  db.prepare(
+  stmt(
+    db,
     'INSERT INTO vm_extra VALUES (?, ?, ?) ON CONFLICT (host, dom_id) DO UPDATE SET record = excluded.record',
   ).run(host, domId, JSON.stringify(record));
 }

@@ -2,12 +2,14 @@
 // up. Kept free of the Temporal SDK so a restarted host process serves its agent at once.
 import type { Token } from '../agent/auth';
 import { startAgent, type RunningAgent } from '../agent/server';
-import type { AgentRegistry, Toolstack } from '../domain/toolstack';
+import type { AgentRegistry, MigrationControl, Toolstack } from '../domain/toolstack';
 
 export interface HostAgentOptions {
   host: string;
   toolstack: Toolstack;
   registry: AgentRegistry;
+  /** Where an abort and the point of no return are decided (the pool state). */
+  control: MigrationControl;
   bind: string;
   port: number;
   token?: Token;

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const sim = SimPool.open(config.stateFile);
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
-  const agent = await startHostAgent({ host, toolstack: sim, registry: sim, ...config.agent });
+  const agent = await startHostAgent({ host, toolstack: sim, registry: sim, control: sim, ...config.agent });
   console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);
   const { DefaultLogger, NativeConnection, Runtime, createHostWorker } = loadWorkerModules();
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });

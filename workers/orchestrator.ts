@@ -1,9 +1,8 @@
 // The orchestrator worker: liveshift's workflows, the pool-level activities and the switchover
-// runner, which dispatches direct phases straight to the hosts' agents.
+// runner, which hands direct phases to the hosts' agents.
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Token } from '../agent/auth';
 import { AgentClient } from '../agent/client';
-import { DirectDispatcher } from '../agent/dispatch';
 import { createPoolActivities } from '../activities/pool';
 import { createSwitchoverActivities } from '../activities/switchover';
 import { ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
@@ -31,7 +30,7 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
       : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: {
       ...createPoolActivities(o.inventory),
-      ...createSwitchoverActivities({ control: o.inventory, dispatcher: new DirectDispatcher(agents) }),
+      ...createSwitchoverActivities(agents),
     },
     shutdownGraceTime: '5 seconds',
   });

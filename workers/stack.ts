@@ -85,7 +85,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   else {
     for (const h of pool.hosts) {
       const toolstack = SimPool.open(o.stateFile);
-      const agentOptions = { host: h.name, toolstack, registry: toolstack, bind: '127.0.0.1', port: 0 };
+      const agentOptions = {
+        host: h.name,
+        toolstack,
+        registry: toolstack,
+        control: toolstack,
+        bind: '127.0.0.1',
+        port: 0,
+      };
       agents.push(await startHostAgent({ ...agentOptions, ...(o.agentToken ? { token: o.agentToken } : {}) }));
       workers.push(await createHostWorker({ connection: native, namespace: 'default', toolstack, host: h.name }));
     }

@@ -1,0 +1,187 @@
+// Direct dispatch of a whole phase, from the switchover runner: the plan is cut into host runs
+// (domain/interpret.ts, interpretByHost) and each run is handed to its host's agent in one call,
+// so the only network hop inside the window is where the work passes from one host to the other.
+// If a host is lost in the middle (its process died, or went silent), what it reported done stays
+// done and the rest is sent again once the host answers, within the phase's host wait; every atom
+// that was in flight counts one attempt against the phase's attempt limit.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { atomsOf, type AtomCall, type Phase, type Plan } from '../domain/atoms';
+import { FailureType } from '../domain/errors';
+import {
+  atomKey,
+  hostRunsOf,
+  interpretByHost,
+  splitByHost,
+  successors,
+  withoutAtoms,
+  type HostRun as HostLeaf,
+} from '../domain/interpret';
+import { backoffMs, PHASE_POLICY } from '../domain/phase-policy';
+import type { ReportedAtom, SwitchoverReport } from '../domain/switchover';
+import type { AgentClient } from './client';
+import { AgentRefused, AgentUnreachable, DispatchFailed, failureInfo } from './errors';
+import type { AgentLine, End } from './protocol';
+import type { OpenRun } from './stream';
+import { unreachable, UNREACHABLE_POLL_MS } from './retry';
+
+export async function runDirect(
+  plan: Plan,
+  timeScale: number,
+  client: AgentClient,
+  signal?: AbortSignal,
+): Promise<SwitchoverReport> {
+  const atoms: ReportedAtom[] = [];
+  const tree = splitByHost(plan);
+  const runs = new Map(hostRunsOf(tree).map((leaf) => [leaf, new HostRun(leaf, timeScale, client, atoms, signal)]));
+  // Every host run is sent at once; each host checks its part and holds it until its turn. A run
+  // followed by another host's run hands the turn over itself when it succeeds (one hop, not two).
+  const next = successors(tree);
+  for (const [leaf, run] of runs) {
+    const after = next.get(leaf);
+    const url = after && client.urlOf(after.host);
+    run.sendAhead(after && url ? { url, runId: runs.get(after)!.runId } : undefined);
+  }
+  try {
+    await interpretByHost(tree, (leaf) => runs.get(leaf)!.run());
+    return { atoms };
+  } catch (err) {
+    return { atoms, failure: failureInfo(err) };
+  } finally {
+    for (const run of runs.values()) run.dropIfUnused();
+  }
+}
+
+class HostRun {
+  readonly runId = randomUUID();
+  private readonly host: string;
+  private readonly sub: Plan;
+  private ahead: OpenRun | undefined;
+  private readonly calls: Map<string, AtomCall>;
+  private readonly phase: Phase;
+  private readonly lost = new Map<string, number>();
+  private readonly done = new Set<string>();
+  private inFlight = new Set<string>();
+  /** A failure the host reported before the stream broke: the run has failed, do not resend. */
+  private failure: DispatchFailed | undefined;
+
+  constructor(
+    leaf: HostLeaf,
+    private readonly timeScale: number,
+    private readonly client: AgentClient,
+    private readonly report: ReportedAtom[],
+    private readonly signal?: AbortSignal,
+  ) {
+    this.host = leaf.host;
+    this.sub = leaf.plan;
+    const calls = atomsOf(leaf.plan);
+    this.calls = new Map(calls.map((c) => [atomKey(c), c]));
+    this.phase = calls[0]?.phase ?? 'downtime';
+  }
+
+  sendAhead(handoff?: { url: string; runId: string }): void {
+    const body = { plan: this.sub, timeScale: this.timeScale, runId: this.runId, ...(handoff ? { handoff } : {}) };
+    this.ahead = this.client.open(this.host, body, (l) => this.onLine(l), this.signal);
+  }
+
+  dropIfUnused(): void {
+    this.ahead?.cancel();
+  }
+
+  /** The first try goes with the plan sent ahead; a retry sends what is left. */
+  private attempt(remaining: Plan): Promise<End> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead && remaining === this.sub) {
+      ahead.go();
+      return ahead.done;
+    }
+    ahead?.cancel();
+    return this.client.runPlan(
+      this.host,
+      { plan: remaining, timeScale: this.timeScale },
+      (l) => this.onLine(l),
+      this.signal,
+    );
+  }
+
+  async run(): Promise<void> {
+    const { hostWaitMs, retry } = PHASE_POLICY[this.phase];
+    const waitMs = hostWaitMs === undefined ? Number.POSITIVE_INFINITY : hostWaitMs * Math.max(1, this.timeScale);
+    let remaining: Plan | undefined = this.sub;
+    let unreachableSince: number | undefined;
+    let losses = 0;
+    while (remaining) {
+      this.inFlight = new Set();
+      try {
+        const end = await this.attempt(remaining);
+        if (end.failure) throw new DispatchFailed(end.failure.type, end.failure.message, 0);
+        return;
+      } catch (err) {
+        if (err instanceof DispatchFailed || err instanceof AgentRefused || this.signal?.aborted)
+          throw this.giveUp(err);
+        if (err instanceof AgentUnreachable) {
+          unreachableSince ??= Date.now();
+          const waited = Date.now() - unreachableSince;
+          const first = atomsOf(remaining)[0];
+          if (waited >= waitMs && first) throw this.giveUp(unreachable(first, waited, err, 0));
+          await delay(UNREACHABLE_POLL_MS);
+          continue;
+        }
+        unreachableSince = undefined;
+        if (this.failure) throw this.giveUp(this.failure);
+        this.countLost(retry.maximumAttempts, err);
+        remaining = withoutAtoms(remaining, this.done);
+        await delay(backoffMs(retry, ++losses));
+      }
+    }
+  }
+
+  private onLine(l: AgentLine): void {
+    if ('started' in l) this.inFlight.add(l.started);
+    if (!('settled' in l)) return;
+    const { key, attempts, outcome } = l.settled;
+    const call = this.calls.get(key);
+    if (!call) return;
+    this.inFlight.delete(key);
+    this.report.push({ call, attempts: attempts + (this.lost.get(key) ?? 0), outcome });
+    if ('result' in outcome) this.done.add(key);
+    else this.failure = new DispatchFailed(outcome.failure.type, outcome.failure.message, attempts);
+  }
+
+  /** The atoms in flight when the host was lost may have run: each costs an attempt. */
+  private countLost(maximumAttempts: number | undefined, err: unknown): void {
+    for (const key of this.inFlight) this.lost.set(key, (this.lost.get(key) ?? 0) + 1);
+    const spent = [...this.lost.entries()].find(
+      ([key, n]) => !this.done.has(key) && n >= (maximumAttempts ?? Infinity),
+    );
+    if (spent) {
+      const message = `${this.calls.get(spent[0])?.atom ?? 'an atom'} on ${this.host} was lost ${spent[1]} times: ${failureInfo(err).message}`;
+      throw this.giveUp(new DispatchFailed(FailureType.HostUnreachable, message, spent[1]));
+    }
+  }
+
+  /** Atoms lost and never settled are reported too: they may have taken effect, a rollback must consider them. */
+  private giveUp(err: unknown): unknown {
+    const settled = new Set(this.report.map((r) => atomKey(r.call)));
+    for (const [key, n] of this.lost) {
+      const call = this.calls.get(key);
+      if (!call || settled.has(key)) continue;
+      this.report.push({
+        call,
+        attempts: n,
+        outcome: { failure: { type: 'AttemptLost', message: `lost with ${this.host}` } },
+      });
+    }
+    for (const key of this.inFlight) {
+      const call = this.calls.get(key);
+      if (call && !settled.has(key) && !this.lost.has(key))
+        this.report.push({
+          call,
+          attempts: 1,
+          outcome: { failure: { type: 'AttemptLost', message: `lost with ${this.host}` } },
+        });
+    }
+    return err;
+  }
+}
