@@ -96,6 +96,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The server process (the benchmark reads its CPU time and memory). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -137,7 +139,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     child.kill('SIGKILL');
     throw err;
   }
-  return { address, uiUrl: opts.ui ? `http://127.0.0.1:${uiPort}` : null, stop: () => stopChild(child) };
+  return {
+    address,
+    uiUrl: opts.ui ? `http://127.0.0.1:${uiPort}` : null,
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
 }
 
 async function waitHealthy(

@@ -18,15 +18,19 @@ export function insertFault(db: Db, f: Fault): void {
   );
 }
 
+/** Could a fault fire on this atom? A read, so an atom with no fault pays no write transaction. */
+export function mayFault(db: Db, call: AtomCall): boolean {
+  return stmt(db, 'SELECT 1 FROM faults WHERE atom = ? AND fired < times LIMIT 1').get(call.atom) !== undefined;
+}
+
 /** Fires the first matching fault that has firings left; call inside a write transaction. */
 export function takeFault(db: Db, call: AtomCall): FiredFault | undefined {
-  const row = db
-    .prepare(
-      `SELECT id, effect, at FROM faults WHERE atom = ? AND fired < times
+  const row = stmt(
+    db,
+    `SELECT id, effect, at FROM faults WHERE atom = ? AND fired < times
          AND (host IS NULL OR host = ?) AND (vm IS NULL OR vm = ?) AND (device IS NULL OR device = ?)
        ORDER BY id LIMIT 1`,
-    )
-    .get(call.atom, call.host, call.vmName, call.vbd?.device ?? null) as ({ id: number } & FiredFault) | undefined;
+  ).get(call.atom, call.host, call.vmName, call.vbd?.device ?? null) as ({ id: number } & FiredFault) | undefined;
   if (!row) return undefined;
   stmt(db, 'UPDATE faults SET fired = fired + 1 WHERE id = ?').run(row.id);
   return { effect: row.effect, at: row.at };

@@ -5,7 +5,7 @@ import { FailureType, LiveshiftError } from '../domain/errors';
 import { atomLatencyMs } from '../domain/latency';
 import type { Pool } from '../domain/pool';
 import type { AtomContext } from '../domain/toolstack';
-import { takeFault, type FiredFault } from './faults';
+import { mayFault, takeFault, type FiredFault } from './faults';
 import { OPERATIONS } from './operations';
 import { nowMs, type Db } from './db';
 import { appendEvent } from './event-log';
@@ -17,7 +17,7 @@ const HEARTBEAT_EVERY_MS = 250;
 export async function runAtom(db: Db, pool: Pool, call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
   const op = OPERATIONS[call.atom];
   const startMs = nowMs();
-  const fault = db.transaction(() => takeFault(db, call)).immediate();
+  const fault = mayFault(db, call) ? db.transaction(() => takeFault(db, call)).immediate() : undefined;
   if (fault?.at === 'before') await inject(fault, call, ctx);
   if (op.check(db, call)) return record(db, call, startMs, true);
   // The modelled latency counts from the atom's own start, so its bookkeeping is not added to it.

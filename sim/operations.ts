@@ -100,9 +100,11 @@ const VBD_activate: Operation = {
     return false;
   },
   apply: (db, c) =>
-    void db
-      .prepare('UPDATE vdi_attachments SET active = 1 WHERE host = ? AND vdi = ? AND vm_uuid = ?')
-      .run(c.host, vbdOf(c).vdi, c.vmUuid),
+    void stmt(db, 'UPDATE vdi_attachments SET active = 1 WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(
+      c.host,
+      vbdOf(c).vdi,
+      c.vmUuid,
+    ),
 };
 
 const VBD_deactivate: Operation = {
@@ -113,9 +115,11 @@ const VBD_deactivate: Operation = {
     return store.attachment(db, c.host, vbdOf(c).vdi, c.vmUuid)?.active !== 1;
   },
   apply: (db, c) =>
-    void db
-      .prepare('UPDATE vdi_attachments SET active = 0 WHERE host = ? AND vdi = ? AND vm_uuid = ?')
-      .run(c.host, vbdOf(c).vdi, c.vmUuid),
+    void stmt(db, 'UPDATE vdi_attachments SET active = 0 WHERE host = ? AND vdi = ? AND vm_uuid = ?').run(
+      c.host,
+      vbdOf(c).vdi,
+      c.vmUuid,
+    ),
 };
 
 const VBD_detach: Operation = {

@@ -22,8 +22,17 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
     readonly file: string,
   ) {}
 
-  static open(file: string): SimPool {
-    return new SimPool(openDb(file), file);
+  /**
+   * `host: true` for a host's connection: it never checkpoints the WAL itself. A checkpoint runs
+   * on the connection whose commit crosses the threshold and copies pages for milliseconds; on a
+   * host that would stall an atom inside a downtime window. The orchestrator's connection commits
+   * once per migration, outside any window of that host's, and checkpoints for everyone (PASSIVE:
+   * writers go on meanwhile).
+   */
+  static open(file: string, o: { host?: boolean } = {}): SimPool {
+    const db = openDb(file);
+    if (o.host) db.pragma('wal_autocheckpoint = 0');
+    return new SimPool(db, file);
   }
 
   close(): void {
@@ -49,9 +58,9 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
         ])
           this.db.exec(`DELETE FROM ${t}`);
         this.configured = undefined;
-        this.db
-          .prepare(`INSERT INTO meta VALUES ('pool', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
-          .run(JSON.stringify(pool));
+        stmt(this.db, `INSERT INTO meta VALUES ('pool', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(
+          JSON.stringify(pool),
+        );
         for (const vm of pool.vms) this.bootVm(pool, vm);
         for (const f of pool.faults) insertFault(this.db, f);
       })
@@ -66,9 +75,13 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
     const attachedVdis: Record<string, { vdi: string; mode: 'RW' | 'RO' }> = {};
     for (const vbd of vm.vbds.filter((v) => !v.empty && v.sr !== undefined)) {
       const vdi = vdiId(vm.name, vbd.device, vbd.vdi);
-      this.db
-        .prepare('INSERT INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 1)')
-        .run(vm.residentOn, vdi, uuid, vbd.device, vbd.mode);
+      stmt(this.db, 'INSERT INTO vdi_attachments VALUES (?, ?, ?, ?, ?, 1)').run(
+        vm.residentOn,
+        vdi,
+        uuid,
+        vbd.device,
+        vbd.mode,
+      );
       attachedVdis[vbd.device] = { vdi, mode: vbd.mode };
       for (const op of ['VBD_attach', 'VBD_activate'])
         this.appendEvent({ ...at, op, device: vbd.device, vdi, mode: vbd.mode });

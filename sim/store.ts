@@ -29,21 +29,21 @@ export function domainsOfVm(db: Db, vmUuid: string): DomainRow[] {
 }
 
 export function attachment(db: Db, host: string, vdi: string, vmUuid: string): AttachmentRow | undefined {
-  return db
-    .prepare('SELECT * FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?')
-    .get(host, vdi, vmUuid) as AttachmentRow | undefined;
+  return stmt(db, 'SELECT * FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?').get(host, vdi, vmUuid) as
+    AttachmentRow | undefined;
 }
 
 export function attachmentsOfVm(db: Db, vmUuid: string): AttachmentRow[] {
-  return db
-    .prepare('SELECT * FROM vdi_attachments WHERE vm_uuid = ? ORDER BY host, device')
-    .all(vmUuid) as AttachmentRow[];
+  return stmt(db, 'SELECT * FROM vdi_attachments WHERE vm_uuid = ? ORDER BY host, device').all(
+    vmUuid,
+  ) as AttachmentRow[];
 }
 
 export function activeElsewhere(db: Db, vdi: string, host: string): AttachmentRow | undefined {
-  return db
-    .prepare(`SELECT * FROM vdi_attachments WHERE vdi = ? AND host != ? AND active = 1 AND mode = 'RW'`)
-    .get(vdi, host) as AttachmentRow | undefined;
+  return stmt(db, `SELECT * FROM vdi_attachments WHERE vdi = ? AND host != ? AND active = 1 AND mode = 'RW'`).get(
+    vdi,
+    host,
+  ) as AttachmentRow | undefined;
 }
 
 /** Reads a domain's attach record; an old-format record is upgraded and written back at once. */

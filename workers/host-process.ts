@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const host = process.argv[2];
   if (!host) throw new Error('usage: workers/host-process.ts <host-name>');
   const config = loadConfig();
-  const sim = SimPool.open(config.stateFile);
+  const sim = SimPool.open(config.stateFile, { host: true });
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
   const agent = await startHostAgent({ host, toolstack: sim, registry: sim, control: sim, ...config.agent });
   console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);

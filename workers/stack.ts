@@ -84,7 +84,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (o.hostProcesses) for (const h of pool.hosts) hosts.set(h.name, superviseHost(h.name, env, log));
   else {
     for (const h of pool.hosts) {
-      const toolstack = SimPool.open(o.stateFile);
+      const toolstack = SimPool.open(o.stateFile, { host: true });
       const agentOptions = {
         host: h.name,
         toolstack,

@@ -1,0 +1,75 @@
+// Pools the benchmark generates. Atoms inside the downtime window keep the documented latency
+// model (timeScale 1); only slow steps outside it are shortened, so a series of hundreds of
+// migrations fits in minutes. The overrides are printed with the results.
+import type { PoolInput } from '../domain/pool';
+
+export const DISK_COUNTS = [1, 2, 4, 8] as const;
+
+const storage = {
+  sms: [
+    { type: 'zfs-vol', requiredApiVersion: '3.0' },
+    { type: 'nfs', requiredApiVersion: '1.0' },
+  ],
+  srs: [
+    { name: 'v3', type: 'zfs-vol', shared: true },
+    { name: 'v1', type: 'nfs', shared: true },
+  ],
+};
+
+/** Outside the window only: attach is on the legacy plan's path, so it stays a storage attach. */
+export const SHORTENED_LATENCY_MS = {
+  'zfs-vol': { attach: 300, detach: 100 },
+  VM_create: 50,
+  VIF_plug: 50,
+  VM_destroy: 50,
+};
+
+const disks = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    device: `xvd${String.fromCharCode(97 + i)}`,
+    sr: 'v3',
+    // The last of several disks is read-only: activation keeps read-write before read-only.
+    mode: n > 1 && i === n - 1 ? ('RO' as const) : ('RW' as const),
+  }));
+
+/** One VM per disk count (SMAPIv3 disks), on two hosts. */
+export function diskCountPool(name: string): PoolInput {
+  return {
+    name,
+    timeScale: 1,
+    hosts: [{ name: 'host-a' }, { name: 'host-b' }],
+    ...storage,
+    latencyMs: SHORTENED_LATENCY_MS,
+    vms: DISK_COUNTS.map((n) => ({
+      name: `disks-${n}`,
+      residentOn: 'host-a',
+      memoryMiB: 256,
+      dirtyRateMiBps: 20,
+      vifs: 1,
+      vbds: disks(n),
+    })),
+  };
+}
+
+/** `count` small VMs spread over four hosts, for migrations started all at once. */
+export function throughputPool(name: string, count: number): PoolInput {
+  const hosts = ['host-a', 'host-b', 'host-c', 'host-d'];
+  return {
+    name,
+    timeScale: 1,
+    hosts: hosts.map((h) => ({ name: h })),
+    ...storage,
+    latencyMs: SHORTENED_LATENCY_MS,
+    vms: Array.from({ length: count }, (_, i) => ({
+      name: `vm-${String(i).padStart(3, '0')}`,
+      residentOn: hosts[i % hosts.length]!,
+      memoryMiB: 256,
+      dirtyRateMiBps: 20,
+      vifs: 1,
+      vbds: [
+        { device: 'xvda', sr: 'v3', mode: 'RW' as const },
+        { device: 'xvdb', sr: 'v1', mode: 'RW' as const },
+      ],
+    })),
+  };
+}
