@@ -107,7 +107,9 @@ function readLines(res: IncomingMessage, onLine: (l: AgentLine) => void, onBroke
     }
   });
   // Without its closing line the host died or dropped the call in the middle.
-  res.on('end', () => ended || onBroken('the connection closed before the plan ended'));
+  const broken = () => ended || onBroken('the connection closed before the plan ended');
+  res.on('end', broken);
+  res.on('close', broken);
   res.on('error', () => onBroken('connection lost'));
 }
 

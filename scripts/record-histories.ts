@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { ensureTemporalCli, startDevServer } from '../cli/temporal-server';
 import type { MigrationHandle } from '../client/migrations';
 import { e2ePool } from '../test/helpers/pools';
-import { scratchState, startStack } from '../workers/stack';
+import { scratchState, startStack, type Stack } from '../workers/stack';
+import { waitForPhase } from '../test/helpers/wait';
+import { abortUpdate } from '../workflows/definitions';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'test', 'histories');
@@ -33,6 +35,15 @@ async function save(address: string, name: string, handle: MigrationHandle): Pro
   console.log(`${name}: ${result.outcome}, downtime ${result.downtimeMs} ms`);
 }
 
+/** An abort while the window runs: a hung rename holds the window open until the abort is in. */
+async function abortedInDowntime(stack: Stack): Promise<MigrationHandle> {
+  stack.sim.addFault({ atom: 'VM_rename', host: 'host-b', vm: 'vm-1', effect: 'hang', times: 1 });
+  const handle = await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' });
+  await waitForPhase(handle, 'downtime');
+  await handle.executeUpdate(abortUpdate, { args: [{ reason: 'recorded abort' }] });
+  return handle;
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const server = await startDevServer({ ui: false });
@@ -53,6 +64,8 @@ async function main(): Promise<void> {
       'early-attach-rolled-back',
       await stack.start({ vm: 'vm-1', to: 'host-b', plan: 'early-attach' }),
     );
+    stack.sim.clearFaults();
+    await save(server.address, 'early-attach-aborted-in-downtime', await abortedInDowntime(stack));
   } finally {
     await stack.stop();
     await server.stop();

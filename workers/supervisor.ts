@@ -8,10 +8,9 @@ export const READY_LINE = 'host worker ready';
 export const AGENT_READY_LINE = 'host agent ready';
 export const ORCHESTRATOR_READY_LINE = 'orchestrator ready';
 
-/** A crashed process comes back at once; one that keeps dying right after start, ever slower. */
+/** A process that crashed after it was ready comes back at once; one that dies before, ever slower. */
 const FIRST_RESTART_MS = 50;
 const MAX_RESTART_MS = 5_000;
-const STABLE_AFTER_MS = 5_000;
 
 export interface ProcessSpec {
   /** For the log: `host worker host-a`, `orchestrator`. */
@@ -20,6 +19,8 @@ export interface ProcessSpec {
   args: string[];
   env: NodeJS.ProcessEnv;
   readyLine: string;
+  /** Printed once the process serves anything at all (a host's agent, before its worker): a crash after it is no crash loop. */
+  upLine?: string;
 }
 
 export class SupervisedProcess {
@@ -28,6 +29,8 @@ export class SupervisedProcess {
   private readyWaiters: (() => void)[] = [];
   /** The current child has printed its ready line. */
   private isReady = false;
+  /** The current child got as far as serving (its up line, or ready). */
+  private wasUp = false;
   private delayMs = FIRST_RESTART_MS;
   restarts = 0;
 
@@ -48,19 +51,22 @@ export class SupervisedProcess {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const startedAt = Date.now();
     this.child = child;
     this.isReady = false;
+    this.wasUp = false;
     this.log(`liveshift: ${name} started (pid ${child.pid})`);
     child.stdout?.on('data', (d: Buffer) => {
-      if (this.isReady || !d.toString().includes(readyLine)) return;
+      const text = d.toString();
+      if (this.spec.upLine && text.includes(this.spec.upLine)) this.wasUp = true;
+      if (this.isReady || !text.includes(readyLine)) return;
+      this.wasUp = true;
       this.isReady = true;
       this.readyWaiters.splice(0).forEach((w) => w());
     });
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       this.restarts++;
-      this.delayMs = Date.now() - startedAt > STABLE_AFTER_MS ? FIRST_RESTART_MS : this.delayMs;
+      if (this.wasUp) this.delayMs = FIRST_RESTART_MS;
       const why = signal ?? `code ${code}`;
       this.log(`liveshift: ${name} exited (${why}); restart #${this.restarts} in ${this.delayMs} ms`);
       setTimeout(() => !this.stopping && this.spawn(), this.delayMs);
@@ -97,7 +103,7 @@ export class SupervisedProcess {
 /** One pool host's process: its agent, then its Temporal worker (workers/host-process.ts). */
 export function superviseHost(host: string, env: NodeJS.ProcessEnv, log: (line: string) => void): SupervisedProcess {
   const spec = { name: `host worker ${host}`, script: resolve(__dirname, 'host-process.ts'), args: [host], env };
-  return new SupervisedProcess({ ...spec, readyLine: READY_LINE }, log);
+  return new SupervisedProcess({ ...spec, readyLine: READY_LINE, upLine: AGENT_READY_LINE }, log);
 }
 
 /** The orchestrator in its own process (workers/orchestrator-process.ts). */

@@ -31,12 +31,18 @@ export type Cell = FaultCell | AbortCell;
 
 export const LANES = 4;
 
+/**
+ * The two hosts of a lane. Lanes share no host, so a crash or a hang injected in one lane never
+ * touches another lane's migration, and each cell shows what its own fault costs.
+ */
+export const laneHosts = (lane: number): [string, string] => [`host-a${lane}`, `host-b${lane}`];
+
 /** Identical VMs, one per lane, so cells run side by side: two SMAPIv3 disks (one RO) and one SMAPIv1. */
 export function matrixPool(name: string): PoolInput {
   return {
     name,
     timeScale: 0.1,
-    hosts: [{ name: 'host-a' }, { name: 'host-b' }],
+    hosts: Array.from({ length: LANES }, (_, i) => laneHosts(i).map((h) => ({ name: h }))).flat(),
     sms: [
       { type: 'zfs-vol', requiredApiVersion: '3.0' },
       { type: 'nfs', requiredApiVersion: '1.0' },
@@ -47,7 +53,7 @@ export function matrixPool(name: string): PoolInput {
     ],
     vms: Array.from({ length: LANES }, (_, i) => ({
       name: `lane-${i}`,
-      residentOn: i % 2 === 0 ? 'host-a' : 'host-b',
+      residentOn: laneHosts(i)[0],
       memoryMiB: 256,
       dirtyRateMiBps: 20,
       vifs: 1,
@@ -63,7 +69,7 @@ export function matrixPool(name: string): PoolInput {
 /** One row per distinct (atom, host role, phase, early/late disk) of a plan; VBD rows target one disk. */
 function atomRows(plan: PlanKind): Omit<FaultCell, 'effect' | 'id' | 'kind'>[] {
   const pool = poolSchema.parse(matrixPool('cells'));
-  const m = planMigration(pool, { vm: 'lane-0', to: 'host-b', plan }, 'cells');
+  const m = planMigration(pool, { vm: 'lane-0', to: laneHosts(0)[1], plan }, 'cells');
   const rows = new Map<string, Omit<FaultCell, 'effect' | 'id' | 'kind'>>();
   for (const c of atomsOf(m.plan)) {
     const role: Role = c.host === m.from ? 'source' : 'destination';

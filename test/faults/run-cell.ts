@@ -5,7 +5,7 @@ import type { MigrationResult } from '../../domain/request';
 import { audit } from '../../sim/audit';
 import type { Stack } from '../../workers/stack';
 import { waitForPhase } from '../helpers/wait';
-import type { Cell, Role } from './cells';
+import { laneHosts, type Cell, type Role } from './cells';
 
 export interface CellResult {
   cell: Cell;
@@ -38,7 +38,8 @@ function rollbackMs(r: MigrationResult): number | null {
 
 export async function runCell(stack: Stack, vm: string, cell: Cell): Promise<CellResult> {
   const from = stack.sim.snapshot().vms.find((v) => v.name === vm)!.residentOn;
-  const to = from === 'host-a' ? 'host-b' : 'host-a';
+  const [first, second] = laneHosts(Number(vm.replace('lane-', '')));
+  const to = from === first ? second : first;
   const hostOf = (role: Role) => (role === 'source' ? from : to);
   stack.sim.clearFaults(vm);
   const fault =

@@ -1,5 +1,5 @@
 // Every recorded history in test/histories/ must replay against today's workflow code without
-// nondeterminism. A change that breaks one goes behind patched() (DESIGN §6).
+// nondeterminism. A change that breaks one goes behind patched() (docs/design.md, "Versioning").
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,18 +10,44 @@ import { testTarget } from '../helpers/server';
 const dir = join(__dirname, '..', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
+interface HistoryEvent {
+  markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
+}
+
+/** The patch ids a history recorded: each patched() leaves a `core_patch` marker with its id. */
+function patchesIn(file: string): string[] {
+  const { events } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: HistoryEvent[] };
+  return events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data ?? '';
+    const decoded = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string } | string;
+    return [typeof decoded === 'string' ? decoded : decoded.id];
+  });
+}
+
 describe('replay of recorded histories', () => {
   it('has an early-attach history and a rolled-back history', () => {
     expect(files).toEqual(expect.arrayContaining(['early-attach-migrated.json', 'early-attach-rolled-back.json']));
   });
 
   it('covers the rollback path from before and after the verify-rollback patch', () => {
-    // A patched() marker is recorded with the patch id in its payload (base64 JSON).
-    const marker = Buffer.from(JSON.stringify(PATCHES.verifyRollback)).toString('base64');
     const rolledBack = files.filter((f) => f.startsWith('early-attach-rolled-back'));
-    const withMarker = rolledBack.filter((f) => readFileSync(join(dir, f), 'utf8').includes(marker));
-    expect(withMarker).toEqual(['early-attach-rolled-back.verified-rollback.json']);
+    const withMarker = rolledBack.filter((f) => patchesIn(f).includes(PATCHES.verifyRollback));
+    expect(withMarker).toContain('early-attach-rolled-back.verified-rollback.json');
     expect(rolledBack.length - withMarker.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('covers direct dispatch: migrations of both plans, a rollback and an abort inside the window', () => {
+    const direct = files.filter((f) => patchesIn(f).includes(PATCHES.directDispatch));
+    expect(direct.sort()).toEqual([
+      'early-attach-aborted-in-downtime.direct-dispatch.json',
+      'early-attach-migrated.direct-dispatch.json',
+      'early-attach-rolled-back.direct-dispatch.json',
+      'legacy-migrated.direct-dispatch.json',
+    ]);
+    // ... and histories from before it, which dispatched every atom through the hosts' task queues.
+    expect(files.length - direct.length).toBeGreaterThanOrEqual(4);
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
