@@ -9,13 +9,14 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AgentClient } from '../agent/client';
 import { runDirect } from '../agent/delegate';
+import type { Journal } from '../agent/journal';
 import { FailureType } from '../domain/errors';
 import { switchoverInputSchema, type SwitchoverReport } from '../domain/switchover';
 import { zodMessage } from '../domain/zod-message';
 
 const HEARTBEAT_EVERY_MS = 250;
 
-export function createSwitchoverActivities(agents: AgentClient) {
+export function createSwitchoverActivities(agents: AgentClient, journal?: Journal) {
   return {
     async switchover(raw: unknown): Promise<SwitchoverReport> {
       const input = switchoverInputSchema.safeParse(raw);
@@ -28,7 +29,8 @@ export function createSwitchoverActivities(agents: AgentClient) {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        return await runDirect(input.data.phase.plan, input.data.timeScale, agents, ctx.cancellationSignal);
+        const options = { client: agents, signal: ctx.cancellationSignal, ...(journal ? { journal } : {}) };
+        return await runDirect(input.data.phase.plan, input.data.timeScale, options);
       } finally {
         clearInterval(beat);
       }

@@ -22,18 +22,21 @@ import type { ReportedAtom, SwitchoverReport } from '../domain/switchover';
 import type { AgentClient } from './client';
 import { AgentRefused, AgentUnreachable, DispatchFailed, failureInfo } from './errors';
 import type { AgentLine, End } from './protocol';
+import type { Journal } from './journal';
 import type { OpenRun } from './stream';
 import { unreachable, UNREACHABLE_POLL_MS } from './retry';
 
-export async function runDirect(
-  plan: Plan,
-  timeScale: number,
-  client: AgentClient,
-  signal?: AbortSignal,
-): Promise<SwitchoverReport> {
+export interface DirectOptions {
+  client: AgentClient;
+  journal?: Journal;
+  signal?: AbortSignal;
+}
+
+export async function runDirect(plan: Plan, timeScale: number, o: DirectOptions): Promise<SwitchoverReport> {
   const atoms: ReportedAtom[] = [];
   const tree = splitByHost(plan);
-  const runs = new Map(hostRunsOf(tree).map((leaf) => [leaf, new HostRun(leaf, timeScale, client, atoms, signal)]));
+  const runs = new Map(hostRunsOf(tree).map((leaf) => [leaf, new HostRun(leaf, timeScale, o, atoms)]));
+  const client = o.client;
   // Every host run is sent at once; each host checks its part and holds it until its turn. A run
   // followed by another host's run hands the turn over itself when it succeeds (one hop, not two).
   const next = successors(tree);
@@ -65,13 +68,17 @@ class HostRun {
   /** A failure the host reported before the stream broke: the run has failed, do not resend. */
   private failure: DispatchFailed | undefined;
 
+  private readonly client: AgentClient;
+  private readonly signal: AbortSignal | undefined;
+
   constructor(
     leaf: HostLeaf,
     private readonly timeScale: number,
-    private readonly client: AgentClient,
+    private readonly o: DirectOptions,
     private readonly report: ReportedAtom[],
-    private readonly signal?: AbortSignal,
   ) {
+    this.client = o.client;
+    this.signal = o.signal;
     this.host = leaf.host;
     this.sub = leaf.plan;
     const calls = atomsOf(leaf.plan);
@@ -130,6 +137,7 @@ class HostRun {
         }
         unreachableSince = undefined;
         if (this.failure) throw this.giveUp(this.failure);
+        this.recoverFromJournal();
         this.countLost(retry.maximumAttempts, err);
         remaining = withoutAtoms(remaining, this.done);
         await delay(backoffMs(retry, ++losses));
@@ -147,6 +155,21 @@ class HostRun {
     this.report.push({ call, attempts: attempts + (this.lost.get(key) ?? 0), outcome });
     if ('result' in outcome) this.done.add(key);
     else this.failure = new DispatchFailed(outcome.failure.type, outcome.failure.message, attempts);
+  }
+
+  /** Atoms the host recorded as done though their report never came: done, with the host's timing. */
+  private recoverFromJournal(): void {
+    const first = [...this.calls.values()][0];
+    if (!this.o.journal || !first) return;
+    const recorded = this.o.journal(first.migrationId, this.phase);
+    for (const [key, call] of this.calls) {
+      const result = recorded.get(key);
+      if (!result || this.done.has(key)) continue;
+      this.done.add(key);
+      this.inFlight.delete(key);
+      const attempts = (this.lost.get(key) ?? 0) + 1;
+      this.report.push({ call, attempts, outcome: { result } });
+    }
   }
 
   /** The atoms in flight when the host was lost may have run: each costs an attempt. */

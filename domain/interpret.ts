@@ -92,6 +92,11 @@ export function atomKey(c: AtomCall): string {
   return [c.atom, c.host, c.domId, c.vbd?.device ?? '', c.vif ?? ''].join('|');
 }
 
+/** The key of the atom a host's event records (hosts record no VIF, and no VIF atom is dispatched directly). */
+export function eventAtomKey(e: { op: string; host: string; domId: string | null; device: string | null }): string {
+  return [e.op, e.host, e.domId ?? '', e.device ?? '', ''].join('|');
+}
+
 /** `plan` without the atoms in `done`; groups left empty are dropped (undefined: nothing left). */
 export function withoutAtoms(plan: Plan, done: ReadonlySet<string>): Plan | undefined {
   if (plan.kind === 'atom') return done.has(atomKey(plan.call)) ? undefined : plan;

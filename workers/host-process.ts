@@ -1,15 +1,18 @@
 // Entry point of one host process: `node --require tsx/cjs workers/host-process.ts <host>`.
-// The agent starts first and the Temporal SDK (about 0.7 s to load) only after it, so a host
-// restarted after a crash answers direct calls as soon as possible.
+// The Temporal SDK alone takes about 0.7 s to load. A standby (workers/standby.ts) loads it before
+// it is needed, then only starts its agent and connects its worker when it takes over: a host
+// whose process crashed answers again within milliseconds. A process started to serve at once
+// starts its agent first and loads the SDK after, so it answers direct calls as soon as it can.
 import { SimPool } from '../sim/sim-pool';
 import { loadConfig } from './config';
 import { connectionFailure, nativeConnectionOptions } from './connection';
 import { startHostAgent } from './host-agent';
-import { AGENT_READY_LINE, READY_LINE } from './supervisor';
+import { awaitActivation } from './standby';
+import { AGENT_READY_LINE, READY_LINE, STANDBY_ENV } from './supervisor';
 
-/** The Temporal SDK and the host worker, loaded only once the agent answers. */
+/** The Temporal SDK and the host worker: loaded at run time, so a bad configuration fails before. */
 function loadWorkerModules() {
-  /* eslint-disable @typescript-eslint/no-require-imports -- deliberately late: see the file comment */
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the configuration is checked */
   const sdk = require('@temporalio/worker') as typeof import('@temporalio/worker');
   const { createHostWorker } = require('./host') as typeof import('./host');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -22,9 +25,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const sim = SimPool.open(config.stateFile, { host: true });
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
+  const preloaded = process.env[STANDBY_ENV] ? loadWorkerModules() : undefined;
+  await awaitActivation();
   const agent = await startHostAgent({ host, toolstack: sim, registry: sim, control: sim, ...config.agent });
   console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);
-  const { DefaultLogger, NativeConnection, Runtime, createHostWorker } = loadWorkerModules();
+  const { DefaultLogger, NativeConnection, Runtime, createHostWorker } = preloaded ?? loadWorkerModules();
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const options = nativeConnectionOptions(config); // TLS and API key from the environment only
   const connection = await NativeConnection.connect(options).catch((err: unknown) => {

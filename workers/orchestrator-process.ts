@@ -6,6 +6,7 @@ import { SimPool } from '../sim/sim-pool';
 import { loadConfig } from './config';
 import { connectionFailure, nativeConnectionOptions } from './connection';
 import { createOrchestratorWorker } from './orchestrator';
+import { awaitActivation } from './standby';
 import { ORCHESTRATOR_READY_LINE } from './supervisor';
 
 async function main(): Promise<void> {
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const sim = SimPool.open(config.stateFile);
+  await awaitActivation();
   const connection = await NativeConnection.connect(nativeConnectionOptions(config)).catch((err: unknown) => {
     throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);
   });

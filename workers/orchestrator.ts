@@ -6,6 +6,7 @@ import { AgentClient } from '../agent/client';
 import { createPoolActivities } from '../activities/pool';
 import { createSwitchoverActivities } from '../activities/switchover';
 import { ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
+import { journalOf } from '../agent/journal';
 import type { AgentRegistry, Inventory, MigrationControl } from '../domain/toolstack';
 
 export interface OrchestratorOptions {
@@ -30,7 +31,7 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
       : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: {
       ...createPoolActivities(o.inventory),
-      ...createSwitchoverActivities(agents),
+      ...createSwitchoverActivities(agents, journalOf(o.inventory)),
     },
     shutdownGraceTime: '5 seconds',
   });

@@ -100,7 +100,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const orchestrator = o.orchestratorProcess ? superviseOrchestrator(env, log, o.workflowBundlePath) : undefined;
   if (!orchestrator) workers.push(await inProcessOrchestrator(native, sim, o));
   const running = workers.map((w) => w.run());
-  await Promise.all([...hosts.values(), ...(orchestrator ? [orchestrator] : [])].map((p) => p.ready()));
+  // Started and settled: a standby still loading would compete with the first migrations for the CPU.
+  await Promise.all([...hosts.values(), ...(orchestrator ? [orchestrator] : [])].map((p) => p.settled()));
   const client = new Client({ connection: await Connection.connect({ address: o.address }) });
   const full = (r: MigrationAsk): MigrationRequest => ({ plan: 'early-attach', ...r });
   return {

@@ -29,7 +29,7 @@ export interface AbortCell {
 }
 export type Cell = FaultCell | AbortCell;
 
-export const LANES = 4;
+export const LANES = 2;
 
 /**
  * The two hosts of a lane. Lanes share no host, so a crash or a hang injected in one lane never

@@ -43,7 +43,8 @@ describe('fault matrix', () => {
     expect(r.leaked).toEqual([]);
     expect(r.violations).toBe(0);
     expect(r.pauseMatches).toBe(true);
-    if (cell.kind === 'fault') expect(r.faultFired).toBe(true);
+    if (cell.kind === 'fault')
+      expect(r.faultFired, `the fault never fired; outcome ${r.outcome}: ${r.reason}`).toBe(true);
     if (cell.kind === 'abort') {
       expect(r.abort).toBe(cell.phase === 'cleanup' ? 'refused' : 'accepted');
       expect(r.outcome).toBe(cell.phase === 'cleanup' ? 'migrated' : 'rolled-back');

@@ -19,6 +19,8 @@ export interface CellResult {
   pauseMatches: boolean;
   faultFired: boolean;
   abort: 'accepted' | 'refused' | null;
+  /** Why the migration did not complete, when it did not (shown with a failing cell). */
+  reason?: string;
   error?: string;
 }
 
@@ -40,6 +42,9 @@ export async function runCell(stack: Stack, vm: string, cell: Cell): Promise<Cel
   const from = stack.sim.snapshot().vms.find((v) => v.name === vm)!.residentOn;
   const [first, second] = laneHosts(Number(vm.replace('lane-', '')));
   const to = from === first ? second : first;
+  // Each cell starts from a lane at rest: after a crash in the previous cell, the host's new standby
+  // has loaded (a cell measures its own fault, not the one before it).
+  await Promise.all([first, second].map((h) => stack.hosts.get(h)?.settled() ?? Promise.resolve()));
   const hostOf = (role: Role) => (role === 'source' ? from : to);
   stack.sim.clearFaults(vm);
   const fault =
@@ -74,6 +79,7 @@ export async function runCell(stack: Stack, vm: string, cell: Cell): Promise<Cel
     return {
       cell,
       outcome: r.outcome,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
       downtimeMs: r.downtimeMs,
       rollbackMs: rollbackMs(r),
       abort,

@@ -4,7 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../agent/client';
 import { runDirect } from '../../agent/delegate';
+import { journalOf } from '../../agent/journal';
 import { AgentRefused, AgentUnreachable } from '../../agent/errors';
+import type { AgentLine } from '../../agent/protocol';
 import { startAgent, type RunningAgent } from '../../agent/server';
 import { atomsOf, type Plan } from '../../domain/atoms';
 import { atomKey } from '../../domain/interpret';
@@ -95,7 +97,7 @@ describe('direct dispatch of a window', () => {
     await upToWindow(sim);
     await agentFor(sim, 'host-a');
     await agentFor(sim, 'host-b');
-    const report = await runDirect(m.phases.downtime.plan, pool.timeScale, new AgentClient(sim));
+    const report = await runDirect(m.phases.downtime.plan, pool.timeScale, { client: new AgentClient(sim) });
     expect(report.failure).toBeUndefined();
     expect(report.atoms.map((a) => atomKey(a.call)).sort()).toEqual(
       atomsOf(m.phases.downtime.plan).map(atomKey).sort(),
@@ -109,7 +111,7 @@ describe('direct dispatch of a window', () => {
     await upToWindow(sim);
     await agentFor(sim, 'host-a');
     setTimeout(() => void agentFor(sim, 'host-b'), 300);
-    const report = await runDirect(m.phases.downtime.plan, pool.timeScale, new AgentClient(sim));
+    const report = await runDirect(m.phases.downtime.plan, pool.timeScale, { client: new AgentClient(sim) });
     expect(report.failure).toBeUndefined();
     expect(sim.runningOn(m.vmUuid)).toEqual(['host-b']);
   });
@@ -123,7 +125,7 @@ describe('direct dispatch of a window', () => {
       for (const c of atomsOf(phase.plan)) await sim.run(c, {});
     await agentFor(sim, 'host-a');
     const first = await agentFor(sim, 'host-b');
-    const started = runDirect(mig.phases.downtime.plan, 1, new AgentClient(sim));
+    const started = runDirect(mig.phases.downtime.plan, 1, { client: new AgentClient(sim) });
     // The destination's process dies while VBD_activate xvda runs; a new one registers.
     await until(() => sim.events('mig-1').some((e) => e.op === 'VM_rename'));
     await new Promise((r) => setTimeout(r, 100));
@@ -137,13 +139,40 @@ describe('direct dispatch of a window', () => {
     expect(sim.runningOn(mig.vmUuid)).toEqual(['host-b']);
   });
 
+  it("never sends again what a lost host did but could not report: the hosts' journal says it is done", async () => {
+    const slow = smallPool({ timeScale: 1, latencyMs: { 'zfs-vol': { activate: 400 }, nfs: { activate: 400 } } });
+    const { m: mig } = planned(slow);
+    const sim = openSim(slow);
+    for (const phase of [mig.phases.prepare, mig.phases.precopy])
+      for (const c of atomsOf(phase.plan)) await sim.run(c, {});
+    await agentFor(sim, 'host-a');
+    const first = await agentFor(sim, 'host-b');
+    // The late attach's report never reaches the runner (the host died before it left, say).
+    class Forgetful extends AgentClient {
+      override open(...[host, body, onLine, signal]: Parameters<AgentClient['open']>) {
+        const forget = (l: AgentLine) => 'settled' in l && l.settled.key.startsWith('VBD_attach');
+        return super.open(host, body, (l) => forget(l) || onLine(l), signal);
+      }
+    }
+    const started = runDirect(mig.phases.downtime.plan, 1, { client: new Forgetful(sim), journal: journalOf(sim) });
+    await until(() => sim.events('mig-1').some((e) => e.op === 'VM_rename'));
+    await first.close();
+    await agentFor(sim, 'host-b');
+    const report = await started;
+    expect(report.failure).toBeUndefined();
+    expect(report.atoms.filter((a) => a.call.atom === 'VBD_attach')).toHaveLength(1);
+    // Sent again it would have failed: after the rename there is no temporary domain to attach to.
+    expect(sim.events('mig-1').filter((e) => e.op === 'VBD_attach' && e.phase === 'downtime')).toHaveLength(1);
+    expect(sim.runningOn(mig.vmUuid)).toEqual(['host-b']);
+  });
+
   it('stops before its first atom when an abort was accepted', async () => {
     const sim = openSim(pool);
     await upToWindow(sim);
     await agentFor(sim, 'host-a');
     await agentFor(sim, 'host-b');
     expect(sim.requestAbort('mig-1', 'maintenance cancelled')).toBe('accepted');
-    const report = await runDirect(m.phases.downtime.plan, pool.timeScale, new AgentClient(sim));
+    const report = await runDirect(m.phases.downtime.plan, pool.timeScale, { client: new AgentClient(sim) });
     expect(report.failure).toEqual({ type: FailureType.Aborted, message: 'aborted: maintenance cancelled' });
     expect(report.atoms).toEqual([]);
     expect(sim.runningOn(m.vmUuid)).toEqual(['host-a']);
