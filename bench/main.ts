@@ -6,7 +6,8 @@
 //      prediction, and the orchestration overhead of the whole migration (total − predicted total);
 //   3. many migrations at once on distinct VMs: throughput, orchestrator CPU, peak memory.
 // It prints tables and writes .liveshift/bench/results.json.
-//   npm run bench -- [--quick] [--json] [--rounds N] [--pool FILE] [--concurrent N]
+//   npm run bench -- [--quick] [--json] [--doc] [--rounds N] [--pool FILE] [--concurrent N]
+// (--doc: also write the tables into docs/performance.md)
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { startDevServer } from '../cli/temporal-server';
 import { loadPoolFile } from '../sim/pool-file';
 import { scratchState, startStack } from '../workers/stack';
 import { diskCountPool, DISK_COUNTS, SHORTENED_LATENCY_MS } from './pools';
+import { renderResults, writeSection } from './doc';
 import { printReport, type Report } from './report';
 import { runSeries, saving, summarize, type Sample } from './series';
 import { runThroughput } from './throughput';
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    doc: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     pool: { type: 'string', default: 'examples/pool.yaml' },
     concurrent: { type: 'string', default: '50' },
@@ -34,7 +37,7 @@ const log = (line: string) => console.error(line);
 
 async function main(): Promise<void> {
   const rounds = Number(args.rounds ?? (args.quick ? 10 : 50));
-  const exampleRounds = args.quick ? 2 : 5;
+  const exampleRounds = args.quick ? 2 : 10;
   mkdirSync(OUT, { recursive: true });
   const server = await startDevServer({ ui: false, log });
   try {
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
     if (args.json) console.log(JSON.stringify(report));
     else printReport(report);
+    if (args.doc) writeSection('results', renderResults(report));
     console.error(`\nwrote ${join(OUT, 'results.json')}`);
   } finally {
     await server.stop();

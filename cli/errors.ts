@@ -1,4 +1,4 @@
-// Exit codes (DESIGN §7): 0 ok, 1 operation failed or violations found, 2 bad input.
+// Exit codes (docs/design.md §7): 0 ok, 1 operation failed or violations found, 2 bad input.
 import { FailureType, LiveshiftError } from '../domain/errors';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;

@@ -91,6 +91,8 @@ export interface DevServerOptions {
   dbFile?: string;
   ui?: boolean;
   log?: (line: string) => void;
+  /** The dev server's own queue and timer settings instead of DEV_SERVER_DYNAMIC_CONFIG (to measure the difference). */
+  untuned?: boolean;
 }
 
 export interface DevServer {
@@ -115,7 +117,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     '--log-level',
     'error',
     ...searchAttributeFlags(),
-    ...dynamicConfigFlags(),
+    ...(opts.untuned ? [] : dynamicConfigFlags()),
   ];
   args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));
   // WAL with NORMAL sync: durable across process crashes and restarts, without an fsync per

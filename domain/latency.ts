@@ -1,7 +1,7 @@
 // The latency model of the simulated pool, in milliseconds at timeScale 1. Pure: the simulated
 // hosts sleep these times and `liveshift plan` predicts downtime from the same numbers.
 //
-// Reasoning behind the defaults (DESIGN §1, §5):
+// Reasoning behind the defaults (docs/design.md §1, §5):
 // - SMAPIv3 attach is the expensive step (~1 s and more: the volume plugin maps the volume and
 //   starts its datapath); SMAPIv1 attach "takes several hundred milliseconds".
 // - activate/deactivate run inside the downtime window, so storage managers keep them to tens of ms.

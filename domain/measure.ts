@@ -1,4 +1,4 @@
-// Measurements (DESIGN §8), computed from the simulated hypervisors' own event timestamps, never
+// Measurements (docs/design.md §8), computed from the simulated hypervisors' own event timestamps, never
 // from the orchestrator's clock.
 import { atomNameSchema, phaseSchema } from './atoms';
 import type { SimEvent } from './events';
@@ -67,7 +67,7 @@ export function measure(events: readonly SimEvent[], originMs: number): Measurem
 
 /**
  * Time inside a result's downtime window during which at least one VBD_attach ran: what a plan
- * puts on the downtime critical path by attaching there (DESIGN §8, "downtime saved").
+ * puts on the downtime critical path by attaching there (docs/design.md §8, "downtime saved").
  */
 export function attachOnDowntimePath(r: Pick<MigrationResult, 'atoms'>): number {
   const suspend = r.atoms.find((a) => a.atom === 'VM_suspend');

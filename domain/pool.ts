@@ -1,4 +1,4 @@
-// The pool file contract (DESIGN §5). Parsed with zod at the boundary; every cross reference is
+// The pool file contract (docs/design.md §5). Parsed with zod at the boundary; every cross reference is
 // checked here so that nothing downstream has to wonder whether a name resolves.
 import { z } from 'zod';
 import { atomNameSchema } from './atoms';

@@ -1,4 +1,4 @@
-// Migration request and result: the workflow's wire contract (DESIGN §7).
+// Migration request and result: the workflow's wire contract (docs/design.md §7).
 import { z } from 'zod';
 import { atomNameSchema, phaseSchema } from './atoms';
 import type { Pool, Vm } from './pool';

@@ -1,4 +1,4 @@
-// Compensation compiled into a plan (docs/design.md, "Failure"). Input: the atoms that were
+// Compensation compiled into a plan (docs/design.md §4). Input: the atoms that were
 // attempted (finished or failed — a failed atom may still have taken effect, and every undo is
 // idempotent). Output: the plan that hands the VM back to the source and leaves nothing on the
 // destination, in two named phases: `restore` (inside the window when the VM was suspended, so it

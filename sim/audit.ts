@@ -1,5 +1,5 @@
 // The audit behind `liveshift check`: replays the whole event log from an empty pool and re-checks
-// the four invariants of DESIGN §5 at every event. The hypervisors enforce them at run time; the
+// the four invariants of docs/design.md §5 at every event. The hypervisors enforce them at run time; the
 // audit proves, after the fact, that nothing slipped through.
 import type { SimEvent } from '../domain/events';
 import { MIGRATION_END_OP } from '../domain/events';

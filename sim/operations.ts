@@ -1,5 +1,5 @@
 // What each atom does to the simulated hypervisors. `check` enforces preconditions and the
-// invariants of DESIGN §5 (throwing typed errors) and reports whether the atom already took effect
+// invariants of docs/design.md §5 (throwing typed errors) and reports whether the atom already took effect
 // (then it is a no-op: atoms are idempotent). `apply` mutates; the runner calls it inside the same
 // IMMEDIATE transaction as a second `check`, so concurrent hosts cannot interleave.
 import type { AtomCall, AtomName, VbdRef } from '../domain/atoms';

@@ -1,4 +1,4 @@
-// liveMigrateVm: validate → snapshot → plan → run the phases by name → measure (docs/design.md).
+// liveMigrateVm: validate → snapshot → plan → run the phases by name → measure (docs/design.md §2–4).
 // A failure before the destination unpause rolls back (workflows/rollback.ts); after it, the
 // migration only goes forward.
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,5 +1,5 @@
 // The `liveshift` command against a running stack: bad input is one line, exit 2, nothing started;
-// `migrate --json` prints the DESIGN §7 object; `check` audits.
+// `migrate --json` prints the docs/design.md §7 object; `check` audits.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

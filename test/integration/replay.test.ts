@@ -1,5 +1,5 @@
 // Every recorded history in test/histories/ must replay against today's workflow code without
-// nondeterminism. A change that breaks one goes behind patched() (docs/design.md, "Versioning").
+// nondeterminism. A change that breaks one goes behind patched() (docs/design.md §6).
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // planRollback executed against the simulated pool from every failure point before the destination
-// unpause (DESIGN §4): the VM runs again on the source only, the destination keeps no attachment
+// unpause (docs/design.md §4): the VM runs again on the source only, the destination keeps no attachment
 // and no domain, and the audit finds nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { atomsOf } from '../../domain/atoms';
