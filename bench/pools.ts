@@ -2,19 +2,9 @@
 // model (timeScale 1); only slow steps outside it are shortened, so a series of hundreds of
 // migrations fits in minutes. The overrides are printed with the results.
 import type { PoolInput } from '../domain/pool';
+import { TWO_SHARED_SRS } from '../sim/storage-presets';
 
 export const DISK_COUNTS = [1, 2, 4, 8] as const;
-
-const storage = {
-  sms: [
-    { type: 'zfs-vol', requiredApiVersion: '3.0' },
-    { type: 'nfs', requiredApiVersion: '1.0' },
-  ],
-  srs: [
-    { name: 'v3', type: 'zfs-vol', shared: true },
-    { name: 'v1', type: 'nfs', shared: true },
-  ],
-};
 
 /** Outside the window only: attach is on the legacy plan's path, so it stays a storage attach. */
 export const SHORTENED_LATENCY_MS = {
@@ -38,7 +28,7 @@ export function diskCountPool(name: string): PoolInput {
     name,
     timeScale: 1,
     hosts: [{ name: 'host-a' }, { name: 'host-b' }],
-    ...storage,
+    ...TWO_SHARED_SRS,
     latencyMs: SHORTENED_LATENCY_MS,
     vms: DISK_COUNTS.map((n) => ({
       name: `disks-${n}`,
@@ -58,7 +48,7 @@ export function throughputPool(name: string, count: number): PoolInput {
     name,
     timeScale: 1,
     hosts: hosts.map((h) => ({ name: h })),
-    ...storage,
+    ...TWO_SHARED_SRS,
     latencyMs: SHORTENED_LATENCY_MS,
     vms: Array.from({ length: count }, (_, i) => ({
       name: `vm-${String(i).padStart(3, '0')}`,

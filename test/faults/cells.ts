@@ -5,6 +5,7 @@ import { planMigration } from '../../domain/planner';
 import { poolSchema, type PoolInput } from '../../domain/pool';
 import type { PlanKind } from '../../domain/request';
 import type { MigrationPhase } from '../../workflows/definitions';
+import { TWO_SHARED_SRS } from '../../sim/storage-presets';
 
 export const EFFECTS = ['fail', 'hang', 'crash-before', 'crash-after'] as const;
 export type Effect = (typeof EFFECTS)[number];
@@ -43,14 +44,7 @@ export function matrixPool(name: string): PoolInput {
     name,
     timeScale: 0.1,
     hosts: Array.from({ length: LANES }, (_, i) => laneHosts(i).map((h) => ({ name: h }))).flat(),
-    sms: [
-      { type: 'zfs-vol', requiredApiVersion: '3.0' },
-      { type: 'nfs', requiredApiVersion: '1.0' },
-    ],
-    srs: [
-      { name: 'v3', type: 'zfs-vol', shared: true },
-      { name: 'v1', type: 'nfs', shared: true },
-    ],
+    ...TWO_SHARED_SRS,
     vms: Array.from({ length: LANES }, (_, i) => ({
       name: `lane-${i}`,
       residentOn: laneHosts(i)[0],

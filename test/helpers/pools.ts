@@ -1,19 +1,13 @@
 // Pools used by the tests. Names differ per scenario so workflow ids never collide across files.
 import type { PoolInput } from '../../domain/pool';
+import { TWO_SHARED_SRS } from '../../sim/storage-presets';
 
 export function e2ePool(name: string, overrides: Partial<PoolInput> = {}): PoolInput {
   return {
     name,
     timeScale: 1,
     hosts: [{ name: 'host-a' }, { name: 'host-b' }],
-    sms: [
-      { type: 'zfs-vol', requiredApiVersion: '3.0' },
-      { type: 'nfs', requiredApiVersion: '1.0' },
-    ],
-    srs: [
-      { name: 'v3', type: 'zfs-vol', shared: true },
-      { name: 'v1', type: 'nfs', shared: true },
-    ],
+    ...TWO_SHARED_SRS,
     vms: [
       {
         name: 'vm-1',

@@ -39,8 +39,20 @@ async function agentFor(sim: SimPool, host: string, token?: string): Promise<Run
 }
 
 /** The migration up to the window, run straight on the hosts, so the window's atoms can run. */
-async function upToWindow(sim: SimPool): Promise<void> {
-  for (const phase of [m.phases.prepare, m.phases.precopy]) for (const c of atomsOf(phase.plan)) await sim.run(c, {});
+async function upToWindow(sim: SimPool, mig = m): Promise<void> {
+  for (const phase of [mig.phases.prepare, mig.phases.precopy])
+    for (const c of atomsOf(phase.plan)) await sim.run(c, {});
+}
+
+/** Slow destination atoms, both agents up, the migration at its window: a host can be lost mid-run. */
+async function slowDestinationAtWindow() {
+  const slow = smallPool({ timeScale: 1, latencyMs: { 'zfs-vol': { activate: 400 }, nfs: { activate: 400 } } });
+  const { m: mig } = planned(slow);
+  const sim = openSim(slow);
+  await upToWindow(sim, mig);
+  await agentFor(sim, 'host-a');
+  const destination = await agentFor(sim, 'host-b');
+  return { mig, sim, destination };
 }
 
 const onHost = (host: string, plan: Plan): Plan => ({
@@ -117,14 +129,7 @@ describe('direct dispatch of a window', () => {
   });
 
   it('resumes a host lost in the middle of its run where it stopped; the atom in flight costs an attempt', async () => {
-    // Slow destination atoms, so the destination's agent can be lost in the middle of them.
-    const slow = smallPool({ timeScale: 1, latencyMs: { 'zfs-vol': { activate: 400 }, nfs: { activate: 400 } } });
-    const { m: mig } = planned(slow);
-    const sim = openSim(slow);
-    for (const phase of [mig.phases.prepare, mig.phases.precopy])
-      for (const c of atomsOf(phase.plan)) await sim.run(c, {});
-    await agentFor(sim, 'host-a');
-    const first = await agentFor(sim, 'host-b');
+    const { mig, sim, destination: first } = await slowDestinationAtWindow();
     const started = runDirect(mig.phases.downtime.plan, 1, { client: new AgentClient(sim) });
     // The destination's process dies while VBD_activate xvda runs; a new one registers.
     await until(() => sim.events('mig-1').some((e) => e.op === 'VM_rename'));
@@ -140,13 +145,7 @@ describe('direct dispatch of a window', () => {
   });
 
   it("never sends again what a lost host did but could not report: the hosts' journal says it is done", async () => {
-    const slow = smallPool({ timeScale: 1, latencyMs: { 'zfs-vol': { activate: 400 }, nfs: { activate: 400 } } });
-    const { m: mig } = planned(slow);
-    const sim = openSim(slow);
-    for (const phase of [mig.phases.prepare, mig.phases.precopy])
-      for (const c of atomsOf(phase.plan)) await sim.run(c, {});
-    await agentFor(sim, 'host-a');
-    const first = await agentFor(sim, 'host-b');
+    const { mig, sim, destination: first } = await slowDestinationAtWindow();
     // The late attach's report never reaches the runner (the host died before it left, say).
     class Forgetful extends AgentClient {
       override open(...[host, body, onLine, signal]: Parameters<AgentClient['open']>) {
