@@ -3,12 +3,13 @@
 // it is needed, then only starts its agent and connects its worker when it takes over: a host
 // whose process crashed answers again within milliseconds. A process started to serve at once
 // starts its agent first and loads the SDK after, so it answers direct calls as soon as it can.
+import { warmUp } from '../agent/warm-up';
 import { SimPool } from '../sim/sim-pool';
 import { loadConfig } from './config';
 import { connectionFailure, nativeConnectionOptions } from './connection';
 import { startHostAgent } from './host-agent';
 import { awaitActivation } from './standby';
-import { AGENT_READY_LINE, READY_LINE, STANDBY_ENV } from './supervisor';
+import { AGENT_READY_LINE, READY_LINE, STANDBY_ENV, WARM_UP_ENV } from './supervisor';
 
 /** The Temporal SDK and the host worker: loaded at run time, so a bad configuration fails before. */
 function loadWorkerModules() {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const sim = SimPool.open(config.stateFile, { host: true });
   if (!sim.config().hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in the pool`);
   const preloaded = process.env[STANDBY_ENV] ? loadWorkerModules() : undefined;
+  if (process.env[WARM_UP_ENV]) await warmUp();
   await awaitActivation();
   const agent = await startHostAgent({ host, toolstack: sim, registry: sim, control: sim, ...config.agent });
   console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);

@@ -2,18 +2,20 @@
 // [workflow-bundle.js]`. `liveshift up` runs the orchestrator in its own process; this one lets a
 // supervisor run it apart, so a test can kill it in the middle of a migration.
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { warmUp } from '../agent/warm-up';
 import { SimPool } from '../sim/sim-pool';
 import { loadConfig } from './config';
 import { connectionFailure, nativeConnectionOptions } from './connection';
 import { createOrchestratorWorker } from './orchestrator';
 import { awaitActivation } from './standby';
-import { ORCHESTRATOR_READY_LINE } from './supervisor';
+import { ORCHESTRATOR_READY_LINE, WARM_UP_ENV } from './supervisor';
 
 async function main(): Promise<void> {
   const bundle = process.argv[2];
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const sim = SimPool.open(config.stateFile);
+  if (process.env[WARM_UP_ENV]) await warmUp();
   await awaitActivation();
   const connection = await NativeConnection.connect(nativeConnectionOptions(config)).catch((err: unknown) => {
     throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);

@@ -18,6 +18,7 @@ import { createHostWorker } from './host';
 import { startHostAgent } from './host-agent';
 import { createOrchestratorWorker } from './orchestrator';
 import { superviseHost, superviseOrchestrator, type SupervisedProcess } from './supervisor';
+import { warmUp } from '../agent/warm-up';
 
 export interface StackOptions {
   /** The Temporal frontend (namespace `default`). */
@@ -101,7 +102,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   if (!orchestrator) workers.push(await inProcessOrchestrator(native, sim, o));
   const running = workers.map((w) => w.run());
   // Started and settled: a standby still loading would compete with the first migrations for the CPU.
-  await Promise.all([...hosts.values(), ...(orchestrator ? [orchestrator] : [])].map((p) => p.settled()));
+  // With host processes (a stack like `liveshift up`'s) the runner in this process warms up too.
+  const settling = [...hosts.values(), ...(orchestrator ? [orchestrator] : [])].map((p) => p.settled());
+  await Promise.all([...settling, o.hostProcesses && !orchestrator ? warmUp() : undefined]);
   const client = new Client({ connection: await Connection.connect({ address: o.address }) });
   const full = (r: MigrationAsk): MigrationRequest => ({ plan: 'early-attach', ...r });
   return {

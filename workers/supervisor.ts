@@ -14,6 +14,8 @@ export const ACTIVATE_LINE = 'activate';
 /** A standby child prints this once it has loaded everything and waits. */
 export const STANDING_BY_LINE = 'standing by';
 export const STANDBY_ENV = 'LIVESHIFT_STANDBY';
+/** Set for a process that warms its code before it serves (agent/warm-up.ts): a standby, or a first start. */
+export const WARM_UP_ENV = 'LIVESHIFT_WARM_UP';
 
 /** A process that dies before it ever served is restarted ever slower (a crash loop). */
 const FIRST_RESTART_MS = 50;
@@ -72,8 +74,10 @@ export class SupervisedProcess {
   /** A standby loads everything, then waits; a process started to serve at once serves first, loads after. */
   private spawnChild(standby: boolean): Child {
     const { script, args, env, spec } = { ...this.spec, spec: this.spec };
+    // A restart without a standby serves at once: warming up would only delay the host's answer.
+    const warm = standby || this.restarts === 0;
     const proc = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, ...args], {
-      env: standby ? { ...env, [STANDBY_ENV]: '1' } : env,
+      env: { ...env, ...(standby ? { [STANDBY_ENV]: '1' } : {}), ...(warm ? { [WARM_UP_ENV]: '1' } : {}) },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const child: Child = { proc, standby, ready: false, up: false, loaded: false };
