@@ -13,6 +13,8 @@ export const FailureType = {
   TooLate: 'TooLate',
   /** Direct dispatch: the host's agent did not answer within the phase's host wait. */
   HostUnreachable: 'HostUnreachable',
+  /** A real hypervisor (QEMU) did not answer or went away: retryable, unlike a refused command. */
+  HypervisorError: 'HypervisorError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -4,7 +4,7 @@ import { Atom, Parallel, Serial, type AtomCall, type Phase, type Plan, type VbdR
 import { phaseOf, type PlanPhase } from './phases';
 import { canAttachEarly, type EarlyAttachDecision } from './early-attach';
 import { temporaryVmId, vdiId, vmUuid } from './ids';
-import type { Pool, Vm } from './pool';
+import { BACKEND_TRAITS, hostBackend, type Pool, type Vm } from './pool';
 import type { MigrationRequest, PlanKind } from './request';
 
 export interface PlannedVbd extends VbdRef {
@@ -107,10 +107,14 @@ export function planMigration(pool: Pool, req: MigrationRequest, migrationId: st
     peer: m.to,
   };
   const at = stepper(m, migrationId);
+  const precopy = [at(m.from, uuid, 'precopy')('VM_precopy', { memory })];
+  // A guest that stops itself when pre-copy converges (QEMU) must reach VM_suspend without a hop:
+  // its pre-copy ends in the downtime phase, in the same host run as the suspend.
+  const stopsItself = BACKEND_TRAITS[hostBackend(pool, m.from)].stopsAtPrecopyEnd;
   const phases: MigrationPhases = {
     prepare: phaseOf('prepare', 'prepare', prepare(m, vbds, vm.vifs, at)),
-    precopy: phaseOf('precopy', 'precopy', [at(m.from, uuid, 'precopy')('VM_precopy', { memory })]),
-    downtime: phaseOf('downtime', 'downtime', downtime(m, vbds, memory, at)),
+    precopy: phaseOf('precopy', 'precopy', stopsItself ? [] : precopy),
+    downtime: phaseOf('downtime', 'downtime', [...(stopsItself ? precopy : []), ...downtime(m, vbds, memory, at)]),
     cleanup: phaseOf('cleanup', 'cleanup', cleanup(m, vbds, at)),
   };
   const plan = Serial(

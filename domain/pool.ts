@@ -8,7 +8,20 @@ const name = z
   .min(1)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'names use letters, digits, . _ -');
 
-export const hostSchema = z.object({ name, vbdPlugUnplugLegacy: z.boolean().default(false) }).strict();
+/** What runs a host's VMs: the simulated hypervisor, or real QEMU guests on this machine (docs/qemu.md). */
+export const backendSchema = z.enum(['sim', 'qemu']);
+export type Backend = z.infer<typeof backendSchema>;
+
+/** What the planner must know of a backend. */
+export const BACKEND_TRAITS: Record<Backend, { stopsAtPrecopyEnd: boolean }> = {
+  sim: { stopsAtPrecopyEnd: false },
+  // QEMU stops the guest itself once the rest of its memory fits its downtime limit.
+  qemu: { stopsAtPrecopyEnd: true },
+};
+
+export const hostSchema = z
+  .object({ name, vbdPlugUnplugLegacy: z.boolean().default(false), backend: backendSchema.default('sim') })
+  .strict();
 
 export const smSchema = z
   .object({
@@ -169,4 +182,9 @@ function checkNamedVdis(
 /** Is this SR reachable from that host? Shared SRs are reachable from every host. */
 export function srReachable(sr: Sr, host: string): boolean {
   return sr.shared || sr.host === host;
+}
+
+/** A host's backend; pools recorded before backends existed have none, which means `sim`. */
+export function hostBackend(pool: Pick<Pool, 'hosts'>, host: string): Backend {
+  return pool.hosts.find((h) => h.name === host)?.backend ?? 'sim';
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { atomNameSchema, phaseSchema } from './atoms';
 import type { Pool, Vm } from './pool';
-import { srReachable } from './pool';
+import { hostBackend, srReachable } from './pool';
 
 export const planKindSchema = z.enum(['early-attach', 'legacy']);
 export type PlanKind = z.infer<typeof planKindSchema>;
@@ -61,6 +61,12 @@ export function validateRequest(pool: Pool, req: MigrationRequest): Validation {
     return {
       ok: false,
       message: `VM "${vm.name}" already runs on ${req.to}: source and destination are the same host`,
+    };
+  const [from, to] = [hostBackend(pool, vm.residentOn), hostBackend(pool, req.to)];
+  if (from !== to)
+    return {
+      ok: false,
+      message: `VM "${vm.name}" runs on a ${from} host (${vm.residentOn}); ${req.to} is a ${to} host: migrate between hosts of one backend`,
     };
   for (const vbd of vm.vbds) {
     const sr = pool.srs.find((s) => s.name === vbd.sr);

@@ -1,5 +1,7 @@
 // Runs one atom against the simulated hypervisors: fault injection, preconditions, the modelled
-// latency (x timeScale), then the state change and its event in one IMMEDIATE transaction.
+// latency (x timeScale), then the state change and its event in one IMMEDIATE transaction. A host
+// with a real hypervisor (qemu/) passes the atom's real effect, which runs in place of the sleep:
+// the bookkeeping, the invariants and the faults stay the same for every backend.
 import type { AtomCall, AtomResult } from '../domain/atoms';
 import { FailureType, LiveshiftError } from '../domain/errors';
 import { atomLatencyMs } from '../domain/latency';
@@ -14,19 +16,34 @@ import { appendEvent } from './event-log';
 export const CRASH_EXIT_CODE = 86;
 const HEARTBEAT_EVERY_MS = 250;
 
-export async function runAtom(db: Db, pool: Pool, call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
+/**
+ * An atom's real effect on a hypervisor, run after the preconditions held and before the state
+ * change is recorded. What it returns becomes the event's `detail` (e.g. the hypervisor's own
+ * measurements). It must be idempotent: a retry after a lost reply runs it again.
+ */
+export type AtomEffect = (call: AtomCall, ctx: AtomContext) => Promise<string | undefined>;
+
+export async function runAtom(
+  db: Db,
+  pool: Pool,
+  call: AtomCall,
+  ctx: AtomContext,
+  effect?: AtomEffect,
+): Promise<AtomResult> {
   const op = OPERATIONS[call.atom];
   const startMs = nowMs();
   const fault = mayFault(db, call) ? db.transaction(() => takeFault(db, call)).immediate() : undefined;
   if (fault?.at === 'before') await inject(fault, call, ctx);
   if (op.check(db, call)) return record(db, call, startMs, true);
+  let detail: string | undefined;
+  if (effect) detail = await effect(call, ctx);
   // The modelled latency counts from the atom's own start, so its bookkeeping is not added to it.
-  await sleepUntil(startMs + atomLatencyMs(pool, call) * pool.timeScale, ctx);
+  else await sleepUntil(startMs + atomLatencyMs(pool, call) * pool.timeScale, ctx);
   const result = db
     .transaction(() => {
       const noop = op.check(db, call);
       if (!noop) op.apply(db, call);
-      return record(db, call, startMs, noop);
+      return record(db, call, startMs, noop, detail);
     })
     .immediate();
   // Fired after the effect: the caller never hears that the atom took effect.
@@ -44,7 +61,7 @@ async function inject(fault: FiredFault, call: AtomCall, ctx: AtomContext): Prom
   await sleepUntil(Number.POSITIVE_INFINITY, ctx);
 }
 
-function record(db: Db, call: AtomCall, startMs: number, noop: boolean): AtomResult {
+function record(db: Db, call: AtomCall, startMs: number, noop: boolean, detail?: string): AtomResult {
   const endMs = nowMs();
   const vbd = call.vbd;
   appendEvent(db, {
@@ -59,7 +76,7 @@ function record(db: Db, call: AtomCall, startMs: number, noop: boolean): AtomRes
     phase: call.phase,
     startMs,
     endMs,
-    detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : undefined,
+    detail: noop ? 'noop' : call.renameTo ? `renamed to ${call.renameTo}` : detail,
   });
   return { startMs, endMs, noop };
 }

@@ -11,7 +11,7 @@ import { clearFaults, faultFirings, insertFault } from './faults';
 import type { AgentRegistry, AtomContext, Inventory, MigrationControl, Toolstack } from '../domain/toolstack';
 import * as control from './control';
 import { appendEvent, readEvents, type EventRow } from './event-log';
-import { runAtom } from './hypervisor';
+import { runAtom, type AtomEffect } from './hypervisor';
 import * as store from './store';
 
 export type { EventRow };
@@ -133,6 +133,11 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
 
   run(call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
     return runAtom(this.db, this.config(), call, ctx);
+  }
+
+  /** An atom with a real hypervisor's effect in place of the modelled latency (qemu/toolstack.ts). */
+  runWithEffect(call: AtomCall, ctx: AtomContext, effect: AtomEffect): Promise<AtomResult> {
+    return runAtom(this.db, this.config(), call, ctx, effect);
   }
 
   addFault(fault: z.input<typeof faultSchema>): void {

@@ -9,6 +9,7 @@ import { loadConfig } from './config';
 import { connectionFailure, nativeConnectionOptions } from './connection';
 import { startHostAgent } from './host-agent';
 import { awaitActivation } from './standby';
+import { hostToolstack } from './toolstack';
 import { AGENT_READY_LINE, READY_LINE, STANDBY_ENV, WARM_UP_ENV } from './supervisor';
 
 /** The Temporal SDK and the host worker: loaded at run time, so a bad configuration fails before. */
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   const preloaded = process.env[STANDBY_ENV] ? loadWorkerModules() : undefined;
   if (process.env[WARM_UP_ENV]) await warmUp();
   await awaitActivation();
-  const agent = await startHostAgent({ host, toolstack: sim, registry: sim, control: sim, ...config.agent });
+  const toolstack = hostToolstack(sim, host);
+  const agent = await startHostAgent({ host, toolstack, registry: sim, control: sim, ...config.agent });
   console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);
   const { DefaultLogger, NativeConnection, Runtime, createHostWorker } = preloaded ?? loadWorkerModules();
   Runtime.install({ logger: new DefaultLogger(config.logLevel) });
@@ -37,12 +39,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(options).catch((err: unknown) => {
     throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);
   });
-  const worker = await createHostWorker({ connection, namespace: config.namespace, toolstack: sim, host });
+  const worker = await createHostWorker({ connection, namespace: config.namespace, toolstack, host });
   const running = worker.run();
   console.log(`${READY_LINE}: ${host}`);
   await running;
   await agent.close();
   await connection.close();
+  await toolstack.close();
   sim.close();
 }
 

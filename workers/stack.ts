@@ -1,7 +1,8 @@
 // The one way to start liveshift's processes against a Temporal server, for `liveshift up` and
 // `demo`, the tests, the benchmark and the scripts: the orchestrator worker (in this process, or
 // a supervised child), and per pool host its agent and worker (supervised child processes, or in
-// this process), plus a client. The state file must hold a pool (see `scratchState`).
+// this process), plus a client. The state file must hold a pool (see `scratchState`); the QEMU
+// guests of a pool with qemu hosts are booted first (qemu/boot.ts).
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
@@ -11,11 +12,13 @@ import type { Token } from '../agent/auth';
 import type { RunningAgent } from '../agent/server';
 import { poolSchema, type PoolInput } from '../domain/pool';
 import type { MigrationRequest, MigrationResult } from '../domain/request';
+import { bootQemuGuests } from '../qemu/boot';
 import { SimPool } from '../sim/sim-pool';
 import { migrate, startMigration, type MigrationHandle } from '../client/migrations';
 import { withoutCredentials } from './config';
 import { createHostWorker } from './host';
 import { startHostAgent } from './host-agent';
+import { hostToolstack, type HostToolstack } from './toolstack';
 import { createOrchestratorWorker } from './orchestrator';
 import { superviseHost, superviseOrchestrator, type SupervisedProcess } from './supervisor';
 import { warmUp } from '../agent/warm-up';
@@ -81,16 +84,24 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const hosts = new Map<string, SupervisedProcess>();
   const agents: RunningAgent[] = [];
   const workers: Worker[] = [];
+  const toolstacks: HostToolstack[] = [];
+  // Before any host process: each guest's QMP socket then serves its host's process alone.
+  if (pool.hosts.some((h) => h.backend === 'qemu')) {
+    const booted = await bootQemuGuests(sim);
+    if (booted.length > 0) log(`liveshift: QEMU guests booted: ${booted.join(', ')}`);
+  }
   const native = await NativeConnection.connect({ address: o.address });
   if (o.hostProcesses) for (const h of pool.hosts) hosts.set(h.name, superviseHost(h.name, env, log));
   else {
     for (const h of pool.hosts) {
-      const toolstack = SimPool.open(o.stateFile, { host: true });
+      const hostSim = SimPool.open(o.stateFile, { host: true });
+      const toolstack = hostToolstack(hostSim, h.name);
+      toolstacks.push(toolstack);
       const agentOptions = {
         host: h.name,
         toolstack,
-        registry: toolstack,
-        control: toolstack,
+        registry: hostSim,
+        control: hostSim,
         bind: '127.0.0.1',
         port: 0,
       };
@@ -121,6 +132,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.all([...running, children]);
       await Promise.all(agents.map((a) => a.close()));
+      await Promise.all(toolstacks.map((t) => t.close()));
       await client.connection.close();
       await native.close();
       sim.close();

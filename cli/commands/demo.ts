@@ -7,6 +7,7 @@ import { audit } from '../../sim/audit';
 import { config } from '../context';
 import { EXIT } from '../errors';
 import { ms, summary, table } from '../format';
+import { awaitQemuGuests, printQemuReport } from './demo-qemu';
 import { bringUp, untilInterrupted, type UpOptions } from './up';
 
 export interface DemoOptions extends UpOptions {
@@ -20,6 +21,7 @@ const nextHost = (pool: Pool, host: string) => {
 
 export async function demoCommand(o: DemoOptions): Promise<number> {
   const { stack, server, pool, stop } = await bringUp(o, true);
+  await awaitQemuGuests(pool, stack.stateFile, (l) => console.error(l));
   const results: MigrationResult[] = [];
   // Each VM goes out with early attach and comes home with the legacy plan: same VM, same disks.
   for (const vm of pool.vms) {
@@ -34,13 +36,15 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   }
   const violations = audit(stack.sim.events());
   printReport(pool, results, violations.length);
+  const guestsWhole = printQemuReport(pool, stack.stateFile, results, stack.sim.events());
   writeReport(results, violations.length, server.uiUrl);
   if (!o.exit) {
     console.error(`\nliveshift: the stack stays up — Web UI ${server.uiUrl}; Ctrl-C to stop`);
     await untilInterrupted();
   }
   await stop();
-  return results.every((r) => r.outcome === 'migrated') && violations.length === 0 ? EXIT.ok : EXIT.failed;
+  const ok = results.every((r) => r.outcome === 'migrated') && violations.length === 0 && guestsWhole;
+  return ok ? EXIT.ok : EXIT.failed;
 }
 
 function printReport(pool: Pool, results: MigrationResult[], violations: number): void {

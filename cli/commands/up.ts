@@ -2,6 +2,7 @@
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Pool } from '../../domain/pool';
+import { discardQemuGuests } from '../../qemu/boot';
 import { SimPool } from '../../sim/sim-pool';
 import { loadPoolFile } from '../../sim/pool-file';
 import { config } from '../context';
@@ -42,6 +43,8 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<Embedded> {
   const sim = SimPool.open(cfg.stateFile);
   if (fresh || !sim.initialised || sim.config().name !== pool.name) {
     sim.initialise(pool);
+    // Guests of an earlier pool in this state directory would be adopted as this pool's VMs.
+    await discardQemuGuests(cfg.stateFile);
     log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
   } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
   sim.close();

@@ -1,0 +1,36 @@
+// Each atom's real effect on a QEMU host (docs/qemu.md has the table). Five atoms run on the other
+// end of the migration in a rollback (domain/rollback.ts) than in the forward plan
+// (domain/planner.ts): VBD_deactivate, VBD_detach and VM_destroy on the destination instead of the
+// source, VBD_activate and VM_unpause on the source instead of the destination. The phase tells
+// which end an atom is on, and so what it has to do.
+import type { AtomCall, AtomName } from '../domain/atoms';
+import type { Effect } from './effect-env';
+import { attachDisk, awaitSwitchedIn, createIncoming, resumeDestination } from './effects-destination';
+import { expectSwitchedOver, precopy, resumeSource, suspend, switchOver } from './effects-source';
+
+/** Toolstack bookkeeping only: the pool's state and event, no QEMU step. */
+const bookkeeping: Effect = async () => undefined;
+const killGuest: Effect = async (env) => void (await env.stopGuest('kill'));
+const quitGuest: Effect = async (env) => void (await env.stopGuest('quit'));
+
+type Role = 'forward' | 'rollback';
+const EFFECTS: Record<AtomName, Effect | Record<Role, Effect>> = {
+  VM_create: createIncoming,
+  VIF_plug: bookkeeping, // the test guest has no NIC
+  VBD_set_active: bookkeeping,
+  VBD_attach: attachDisk,
+  VM_precopy: precopy,
+  VM_suspend: suspend,
+  VM_memory_final: switchOver,
+  VBD_deactivate: { forward: expectSwitchedOver, rollback: killGuest },
+  VM_rename: bookkeeping,
+  VBD_activate: { forward: awaitSwitchedIn, rollback: bookkeeping },
+  VM_unpause: { forward: resumeDestination, rollback: resumeSource },
+  VBD_detach: { forward: bookkeeping, rollback: killGuest },
+  VM_destroy: { forward: quitGuest, rollback: killGuest },
+};
+
+export function effectOf(call: AtomCall): Effect {
+  const e = EFFECTS[call.atom];
+  return typeof e === 'function' ? e : e[call.phase === 'rollback' ? 'rollback' : 'forward'];
+}
