@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Pool } from '../../domain/pool';
 import type { MigrationResult, PlanKind } from '../../domain/request';
+import { killQemuGuests } from '../../qemu/boot';
 import { audit } from '../../sim/audit';
 import { config } from '../context';
 import { EXIT } from '../errors';
@@ -43,6 +44,9 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     await untilInterrupted();
   }
   await stop();
+  // The demo's pool is initialised afresh on every run: its QEMU guests (which outlive a stack
+  // under `liveshift up`) go with it instead of counting on in the background.
+  await killQemuGuests(stack.stateFile);
   const ok = results.every((r) => r.outcome === 'migrated') && violations.length === 0 && guestsWhole;
   return ok ? EXIT.ok : EXIT.failed;
 }
