@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../cli/temporal-server';
 import { killQemuGuests } from '../../qemu/boot';
+import { guestDirs } from '../../qemu/layout';
+import { runningPid } from '../../qemu/qemu-process';
 import { liveshift } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'lsq-demo-'));
@@ -27,5 +29,7 @@ describe('liveshift demo on QEMU guests', () => {
     expect(run.stdout).toMatch(/counter-01 +legacy +\d+ +\d+ +\d+ +\d+ +[\d.]+\n/);
     expect(run.stdout).toMatch(/counter-01: guest counter continuous \(1\.\.\d+\)/);
     expect(run.stdout).toContain('invariant violations: 0');
+    // The demo's guests end with it: nothing keeps counting in the background.
+    expect(guestDirs(stateFile).filter((d) => runningPid(d) !== null)).toEqual([]);
   }, 240_000);
 });
