@@ -105,7 +105,9 @@ program
   .action(command(listCommand));
 program
   .command('check')
-  .description('audit the event log against the four invariants; exit 1 on any violation')
+  .description(
+    'audit the event log against the four invariants (and QEMU itself on qemu hosts); exit 1 on any violation',
+  )
   .option('--pool <file>', 'pool file the state must belong to')
   .option('--json', 'JSON output')
   .action(command(checkCommand));

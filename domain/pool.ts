@@ -31,8 +31,24 @@ export const smSchema = z
   })
   .strict();
 
+/**
+ * How qemu hosts reach an SR's VDIs (docs/qemu.md): `file`, a directory of qcow2 images each QEMU
+ * opens itself; `nbd`, one qemu-storage-daemon owns the images and every QEMU is its NBD client.
+ */
+export const srTransportSchema = z.enum(['file', 'nbd']);
+export type SrTransport = z.infer<typeof srTransportSchema>;
+
+/** Settings only qemu hosts read; simulated hosts ignore them. */
+export const srQemuSchema = z.object({ transport: srTransportSchema.default('file') }).strict();
+
 export const srSchema = z
-  .object({ name, type: name, shared: z.boolean().default(false), host: name.optional() })
+  .object({
+    name,
+    type: name,
+    shared: z.boolean().default(false),
+    host: name.optional(),
+    qemu: srQemuSchema.default({}),
+  })
   .strict()
   .refine((sr) => sr.shared || sr.host !== undefined, { message: 'a non-shared SR needs `host`' });
 
@@ -187,4 +203,13 @@ export function srReachable(sr: Sr, host: string): boolean {
 /** A host's backend; pools recorded before backends existed have none, which means `sim`. */
 export function hostBackend(pool: Pick<Pool, 'hosts'>, host: string): Backend {
   return pool.hosts.find((h) => h.name === host)?.backend ?? 'sim';
+}
+
+/**
+ * How qemu hosts reach an SR. Pools recorded before transports existed have no `qemu` settings,
+ * which means `file`, as does an SR the pool does not name (cross references are checked on load).
+ */
+export function srTransport(pool: Pick<Pool, 'srs'>, sr: string): SrTransport {
+  const settings: Partial<Sr['qemu']> | undefined = pool.srs.find((s) => s.name === sr)?.qemu;
+  return settings?.transport ?? 'file';
 }

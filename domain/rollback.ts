@@ -3,7 +3,7 @@
 // idempotent). Output: the plan that hands the VM back to the source and leaves nothing on the
 // destination, in two named phases: `restore` (inside the window when the VM was suspended, so it
 // is dispatched directly) and `cleanDestination` (after it).
-import { Atom, Parallel, Serial, type AtomCall, type AtomName, type Plan, type VbdRef } from './atoms';
+import { Atom, atomsOf, Parallel, Serial, type AtomCall, type AtomName, type Plan, type VbdRef } from './atoms';
 import { phaseOf, type PlanPhase } from './phases';
 import type { MigrationPlan } from './planner';
 
@@ -20,8 +20,24 @@ export interface RollbackPlan {
   plan: Plan;
 }
 
-export function planRollback(m: MigrationPlan, attempted: readonly AtomCall[]): RollbackPlan {
+export interface RollbackOptions {
+  /**
+   * Unpause a source that stops the guest itself at the end of pre-copy once its VM_precopy was
+   * tried, even if VM_suspend never was (an abort during pre-copy stops the window at VM_suspend's
+   * gate, after QEMU stopped the guest). Off when replaying histories from before the rule.
+   */
+  unpauseAfterPrecopy?: boolean;
+}
+
+/** The source stops the guest itself when pre-copy converges (QEMU): its pre-copy opens the window. */
+export const precopyPauses = (m: MigrationPlan): boolean =>
+  atomsOf(m.phases.downtime.plan).some((c) => c.atom === 'VM_precopy');
+
+export function planRollback(m: MigrationPlan, attempted: readonly AtomCall[], o: RollbackOptions = {}): RollbackPlan {
   const tried = (atom: AtomName, host: string) => attempted.filter((c) => c.atom === atom && c.host === host);
+  const paused =
+    tried('VM_suspend', m.from).length > 0 ||
+    (o.unpauseAfterPrecopy === true && precopyPauses(m) && tried('VM_precopy', m.from).length > 0);
   const vbdsOf = (calls: AtomCall[]) => dedupe(calls.flatMap((c) => (c.vbd ? [c.vbd] : []))).sort(rwFirst);
   const renamed = tried('VM_rename', m.to).length > 0;
   const dstDom = renamed ? m.vmUuid : m.tempId;
@@ -54,7 +70,7 @@ export function planRollback(m: MigrationPlan, attempted: readonly AtomCall[]): 
         ),
       ),
       // 3. ... and runs again (downtime ends here for a suspended VM).
-      ...(tried('VM_suspend', m.from).length > 0 ? [call('VM_unpause', m.from, m.vmUuid)] : []),
+      ...(paused ? [call('VM_unpause', m.from, m.vmUuid)] : []),
     ]),
   );
   const cleanDestination = phaseOf(

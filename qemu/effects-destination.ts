@@ -8,8 +8,7 @@ import { refused, vbdOf, WAIT_MS, type Effect } from './effect-env';
 import type { Guest } from './guest';
 import { migrationUri } from './layout';
 import { qemuDetail } from './measure';
-import { qcow2Node } from './qemu-process';
-import { names, throttleNode } from './vm-spec';
+import { imageNode, names, throttleNode } from './vm-spec';
 
 /** VM_create: the incoming guest, listening on its migration socket once this returns. */
 export const createIncoming: Effect = async (env) => {
@@ -22,7 +21,8 @@ export const createIncoming: Effect = async (env) => {
 /**
  * VBD_attach: open the image (inactive while the guest is incoming: no lock, no I/O, so the
  * source keeps writing to it) and make it the child of the disk's throttle node in place of the
- * placeholder.
+ * placeholder. On an NBD SR the image is a connection to the SR's storage daemon, which serves
+ * the source and the destination at once.
  */
 export const attachDisk: Effect = async (env) => {
   const { device } = vbdOf(env.call);
@@ -34,7 +34,7 @@ export const attachDisk: Effect = async (env) => {
   const nodes = await guest.qmp.execute<{ 'node-name': string }[]>('query-named-block-nodes', { flat: true });
   // A retry after the image was opened: the node exists, the reopen below is idempotent.
   if (!nodes.some((node) => node['node-name'] === n.vdi))
-    await guest.qmp.execute('blockdev-add', qcow2Node(n.vdi, env.disk(device).path));
+    await guest.qmp.execute('blockdev-add', imageNode(n.vdi, env.disk(device)));
   await guest.qmp.execute('blockdev-reopen', { options: [throttleNode(device, n.vdi)] });
   return undefined;
 };

@@ -34,3 +34,16 @@ export function effectOf(call: AtomCall): Effect {
   const e = EFFECTS[call.atom];
   return typeof e === 'function' ? e : e[call.phase === 'rollback' ? 'rollback' : 'forward'];
 }
+
+/**
+ * The effect to run even when the pool records the atom as done already (its bookkeeping a no-op).
+ * The pool has a QEMU source running until VM_suspend takes effect, but QEMU stops the guest
+ * itself at the end of VM_precopy: when VM_suspend then fails, hangs or is cut short by an abort,
+ * the rollback's unpause finds the VM running in the pool while QEMU holds it stopped in
+ * pre-switchover. Nothing else releases it (QEMU 7.2 leaves that pause only on `migrate-continue`
+ * or `migrate_cancel`, not when the destination dies): the unpause cancels the migration anyway,
+ * a no-op for a guest that runs.
+ */
+export function effectEvenIfRecorded(call: AtomCall): Effect | undefined {
+  return call.atom === 'VM_unpause' && call.phase === 'rollback' ? resumeSource : undefined;
+}

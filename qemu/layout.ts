@@ -1,7 +1,8 @@
 // Where a pool's QEMU guests and disks live: beside the pool's state file, so one state file is
 // one pool. `<state dir>/qemu/vms/<host>/<vm uuid, first 8>/` holds one guest's QMP socket, pid
-// file, serial log and migration socket; `<state dir>/qemu/srs/<sr>/<vdi>.qcow2` is a VDI on a
-// shared directory SR (every host of this machine sees the same files).
+// file, serial log and migration socket; `<state dir>/qemu/srs/<sr>/<vdi>.qcow2` is a VDI's image
+// (every host of this machine sees the same files). An NBD SR's directory also holds its
+// qemu-storage-daemon's sockets and pid file, the only process that opens that SR's images.
 import { existsSync, readdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { guestPaths } from './qemu-process';
@@ -14,8 +15,24 @@ export const qemuRoot = (stateFile: string): string => join(resolve(dirname(stat
 export const vmDir = (stateFile: string, host: string, vmUuid: string): string =>
   join(qemuRoot(stateFile), 'vms', host, vmUuid.slice(0, 8));
 
+export const srDir = (stateFile: string, sr: string): string => join(qemuRoot(stateFile), 'srs', sr);
+
 export const vdiPath = (stateFile: string, sr: string, vdi: string): string =>
-  join(qemuRoot(stateFile), 'srs', sr, `${vdi}.qcow2`);
+  join(srDir(stateFile, sr), `${vdi}.qcow2`);
+
+/** An NBD SR's qemu-storage-daemon, in its SR's directory: the NBD server, its QMP monitor, pid file, log. */
+export const storageDaemonPaths = (dir: string) => ({
+  nbd: join(dir, 'nbd.sock'),
+  qmp: join(dir, 'qsd-qmp.sock'),
+  pid: join(dir, 'qsd.pid'),
+  log: join(dir, 'qsd.log'),
+});
+
+/** Every SR directory of a pool: `srs/<sr>`. */
+export function srDirs(stateFile: string): string[] {
+  const srs = join(qemuRoot(stateFile), 'srs');
+  return existsSync(srs) ? readdirSync(srs).map((sr) => join(srs, sr)) : [];
+}
 
 /** The destination listens here; the source connects to its peer's. */
 export const migrationUri = (dir: string): string => `unix:${join(dir, 'mig.sock')}`;

@@ -1,5 +1,6 @@
 // Processes found by pid file, as QEMU guests are after the Node process that started them is gone.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 
 export function readPid(path: string): number | null {
   if (!existsSync(path)) return null;
@@ -51,4 +52,35 @@ export async function killAndWait(pid: number, timeoutMs = 2_000): Promise<boole
     await new Promise((r) => setTimeout(r, 20));
   }
   return true;
+}
+
+/**
+ * Spawns `binary` in a session of its own with its output appended to `logPath`, and lets Node exit
+ * without it: the process outlives the one that started it (a VM, or the storage it serves, must not
+ * stop with an orchestrator). `exited` resolves with why, if it fails to start or exits; callers race
+ * it against their own readiness check.
+ */
+export function spawnDetached(
+  binary: string,
+  argv: string[],
+  logPath: string,
+): { pid: number | undefined; exited: Promise<string> } {
+  const log = openSync(logPath, 'a');
+  const child = spawn(binary, argv, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (err) => resolve(`could not start (${err.message})`));
+    child.once('exit', (code, signal) => resolve(`exited at start (code ${code}, signal ${signal})`));
+  });
+  return { pid: child.pid, exited };
+}
+
+/** The last lines of a process's log, for an error message. */
+export function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join(' | ');
+  } catch {
+    return '(no log)';
+  }
 }

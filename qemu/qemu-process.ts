@@ -1,11 +1,10 @@
 // One QEMU guest process, started detached so it outlives the Node process that spawned it (an
 // orchestrator restart must not kill a VM), and found again later by its directory: the pid file
 // and the QMP socket both live there, under fixed names.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { accelArgs, type QemuAccel } from './install';
-import { isRunning, killQuietly, runningPidOf } from './pid';
+import { isRunning, killQuietly, logTail, runningPidOf, spawnDetached } from './pid';
 import { QmpClient } from './qmp';
 
 /** The device's root node, as `-blockdev` / `blockdev-add` JSON. */
@@ -54,13 +53,21 @@ export const guestPaths = (dir: string) => ({
 export const runningPid = (dir: string): number | null => runningPidOf(guestPaths(dir).pid, guestPaths(dir).qmp);
 
 /** sun_path is 108 bytes including the NUL. */
-const MAX_SOCKET_PATH = 107;
+export const MAX_SOCKET_PATH = 107;
 const DEFAULT_BINARY = 'qemu-system-x86_64';
 
 export const qcow2Node = (nodeName: string, filename: string): BlockdevOptions => ({
   driver: 'qcow2',
   'node-name': nodeName,
   file: { driver: 'file', filename },
+});
+
+/** A client of an NBD export on a unix socket (qemu-storage-daemon's), as `-blockdev` / `blockdev-add` JSON. */
+export const nbdNode = (nodeName: string, socket: string, exportName: string): BlockdevOptions => ({
+  driver: 'nbd',
+  'node-name': nodeName,
+  server: { type: 'unix', path: socket },
+  export: exportName,
 });
 
 /** The `device_add` arguments matching a disk's `-device` option. */
@@ -101,17 +108,9 @@ export class QemuProcess {
   /** Spawns QEMU detached and connects to its QMP monitor; a QEMU that exits first is an error. */
   static async start(spec: GuestSpec, timeoutMs = 15_000): Promise<QemuProcess> {
     const p = preparedDir(spec.dir);
-    const log = openSync(p.log, 'a');
-    const child = spawn(spec.binary ?? DEFAULT_BINARY, guestArgv(spec), {
-      detached: true,
-      stdio: ['ignore', log, log],
-    });
-    closeSync(log);
-    child.unref();
-    const exited = new Promise<never>((_, reject) => {
-      const fail = (why: string) => reject(new QemuStartError(`QEMU in ${spec.dir} ${why}: ${logTail(p.log)}`));
-      child.once('error', (err) => fail(`could not start (${err.message})`));
-      child.once('exit', (code, signal) => fail(`exited at start (code ${code}, signal ${signal})`));
+    const child = spawnDetached(spec.binary ?? DEFAULT_BINARY, guestArgv(spec), p.log);
+    const exited = child.exited.then((why): never => {
+      throw new QemuStartError(`QEMU in ${spec.dir} ${why}: ${logTail(p.log)}`);
     });
     exited.catch(() => undefined);
     const connecting = QmpClient.connect(p.qmp, timeoutMs);
@@ -173,12 +172,4 @@ function preparedDir(dir: string) {
   mkdirSync(dir, { recursive: true });
   for (const stale of [p.qmp, p.pid]) rmSync(stale, { force: true });
   return p;
-}
-
-function logTail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join(' | ');
-  } catch {
-    return '(no log)';
-  }
 }

@@ -9,8 +9,8 @@ import type { AtomCall, AtomResult } from '../domain/atoms';
 import { FailureType, LiveshiftError } from '../domain/errors';
 import type { AtomContext, Toolstack } from '../domain/toolstack';
 import type { SimPool } from '../sim/sim-pool';
-import { refused, type EffectEnv } from './effect-env';
-import { effectOf } from './effects';
+import { refused, type Effect, type EffectEnv } from './effect-env';
+import { effectEvenIfRecorded, effectOf } from './effects';
 import { cancelled, Guest } from './guest';
 import { archiveSerialLog, vmDir } from './layout';
 import { killAndWait } from './pid';
@@ -31,8 +31,12 @@ export class QemuToolstack implements Toolstack {
     readonly host: string,
   ) {}
 
-  run(call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
-    return this.sim.runWithEffect(call, ctx, (c, x) => this.effect(c, x));
+  async run(call: AtomCall, ctx: AtomContext): Promise<AtomResult> {
+    const result = await this.sim.runWithEffect(call, ctx, (c, x) => this.effect(c, x, effectOf(c)));
+    const anyway = result.noop ? effectEvenIfRecorded(call) : undefined;
+    // After the no-op's event: QEMU's state lags the pool's here, not the other way round.
+    if (anyway) await this.effect(call, ctx, anyway);
+    return result;
   }
 
   /** Drops every QMP connection; the guests run on (a restarted host process adopts them). */
@@ -42,13 +46,13 @@ export class QemuToolstack implements Toolstack {
     await Promise.all(held.flatMap((g) => (g.status === 'fulfilled' ? [g.value.qmp.close()] : [])));
   }
 
-  private async effect(call: AtomCall, ctx: AtomContext): Promise<string | undefined> {
+  private async effect(call: AtomCall, ctx: AtomContext, effect: Effect): Promise<string | undefined> {
     if (call.host !== this.host) throw refused(call, `sent to the toolstack of ${this.host}`);
     const env = this.envFor(call, ctx);
     return this.serial(env.dir, async () => {
       if (ctx.signal?.aborted) throw cancelled(call.atom);
       try {
-        return await effectOf(call)(env);
+        return await effect(env);
       } catch (err) {
         throw asLiveshiftError(err, call);
       }

@@ -3,15 +3,16 @@
 // must agree without talking. Each disk hangs below a throttle node (no limits) whose child is
 // the real image on a running guest, or a null-co placeholder of the same size on an incoming one
 // until VBD_attach swaps the image in with blockdev-reopen: the device must exist when the
-// incoming guest starts (its state arrives in the stream), the image need not.
+// incoming guest starts (its state arrives in the stream), the image need not. The image is the
+// qcow2 file itself on a file SR, or a client of the SR's NBD export of it on an NBD SR.
 import { FailureType, LiveshiftError } from '../domain/errors';
 import { vdiId } from '../domain/ids';
-import type { Pool, Vm } from '../domain/pool';
+import { srTransport, type Pool, type Vm } from '../domain/pool';
 import type { GuestImage } from './guest-image';
 import { ensureGuestImage } from './guest-image';
 import { ensureQemu, qemuAccel, type QemuAccel, type QemuInstall } from './install';
-import { VDI_BYTES, vdiPath } from './layout';
-import { qcow2Node, type DiskSpec, type GuestSpec } from './qemu-process';
+import { srDir, storageDaemonPaths, VDI_BYTES, vdiPath } from './layout';
+import { nbdNode, qcow2Node, type BlockdevOptions, type DiskSpec, type GuestSpec } from './qemu-process';
 
 /** Slots below this are the machine's own (host bridge, ISA bridge, IDE, ...). */
 export const FIRST_DISK_SLOT = 5;
@@ -23,7 +24,10 @@ export interface VmDisk {
   slot: number;
   sr: string;
   vdi: string;
+  /** The qcow2 image, opened by each QEMU on a file SR, by the SR's storage daemon alone on an NBD SR. */
   path: string;
+  /** On an NBD SR: the storage daemon's socket and the VDI's export (named after the VDI). */
+  nbd?: { socket: string; export: string };
 }
 
 /** Node, device and group names of one VBD, the same on every host. */
@@ -49,9 +53,16 @@ export function vmDisks(pool: Pool, stateFile: string, vm: Vm): VmDisk[] {
     if (slot > LAST_SLOT)
       throw new LiveshiftError(FailureType.BadRequest, `VM "${vm.name}": more VBDs than free PCI slots`);
     const vdi = vdiId(vm.name, vbd.device, vbd.vdi);
-    return [{ device: vbd.device, slot, sr: vbd.sr, vdi, path: vdiPath(stateFile, vbd.sr, vdi) }];
+    const disk: VmDisk = { device: vbd.device, slot, sr: vbd.sr, vdi, path: vdiPath(stateFile, vbd.sr, vdi) };
+    if (srTransport(pool, vbd.sr) === 'nbd')
+      disk.nbd = { socket: storageDaemonPaths(srDir(stateFile, vbd.sr)).nbd, export: vdi };
+    return [disk];
   });
 }
+
+/** The node a guest reads the disk's VDI through: the qcow2 file, or the NBD export of it. */
+export const imageNode = (nodeName: string, disk: VmDisk): BlockdevOptions =>
+  disk.nbd ? nbdNode(nodeName, disk.nbd.socket, disk.nbd.export) : qcow2Node(nodeName, disk.path);
 
 export function diskOf(disks: VmDisk[], device: string): VmDisk {
   const disk = disks.find((d) => d.device === device);
@@ -71,7 +82,7 @@ function diskSpec(disk: VmDisk, incoming: boolean): DiskSpec {
   const n = names(disk.device);
   const child = incoming
     ? { driver: 'null-co', 'node-name': n.placeholder, size: VDI_BYTES, 'read-zeroes': true }
-    : qcow2Node(n.vdi, disk.path);
+    : imageNode(n.vdi, disk);
   return { id: n.id, slot: disk.slot, blockdev: throttleNode(disk.device, child) };
 }
 

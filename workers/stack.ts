@@ -2,7 +2,8 @@
 // `demo`, the tests, the benchmark and the scripts: the orchestrator worker (in this process, or
 // a supervised child), and per pool host its agent and worker (supervised child processes, or in
 // this process), plus a client. The state file must hold a pool (see `scratchState`); the QEMU
-// guests of a pool with qemu hosts are booted first (qemu/boot.ts).
+// guests of a pool with qemu hosts, and the storage daemons of its NBD SRs, are started first
+// (qemu/boot.ts).
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
@@ -88,7 +89,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   // Before any host process: each guest's QMP socket then serves its host's process alone.
   if (pool.hosts.some((h) => h.backend === 'qemu')) {
     const booted = await bootQemuGuests(sim);
-    if (booted.length > 0) log(`liveshift: QEMU guests booted: ${booted.join(', ')}`);
+    if (booted.srs.length > 0) log(`liveshift: NBD SRs served by qemu-storage-daemon: ${booted.srs.join(', ')}`);
+    if (booted.guests.length > 0) log(`liveshift: QEMU guests booted: ${booted.guests.join(', ')}`);
   }
   const native = await NativeConnection.connect({ address: o.address });
   if (o.hostProcesses) for (const h of pool.hosts) hosts.set(h.name, superviseHost(h.name, env, log));

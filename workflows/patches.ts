@@ -9,4 +9,9 @@ export const PATCHES = {
    * during a direct phase is confirmed by the pool.
    */
   directDispatch: 'direct-dispatch',
+  /**
+   * A rollback unpauses a source that stops the guest itself at the end of pre-copy (QEMU) once
+   * its VM_precopy was tried, not only after VM_suspend (domain/rollback.ts).
+   */
+  unpauseAfterPrecopy: 'unpause-after-precopy',
 } as const;

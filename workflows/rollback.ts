@@ -2,7 +2,7 @@
 // The restore ends the pause of a suspended VM, so it is dispatched directly like the downtime.
 import { CancellationScope, patched } from '@temporalio/workflow';
 import type { AtomCall } from '../domain/atoms';
-import { planRollback } from '../domain/rollback';
+import { planRollback, precopyPauses } from '../domain/rollback';
 import { Interpreter } from './interpreter';
 import type { Ending, Run } from './run';
 import { PATCHES } from './patches';
@@ -15,7 +15,9 @@ export async function rollBack(run: Run, attempted: AtomCall[], reason: string):
     settled: (c: AtomCall, o: Parameters<typeof state.record>[1]) => state.record(c, o),
   };
   const undo = new Interpreter(run.timeScale, hooks, run.direct);
-  const { phases } = planRollback(m, attempted);
+  // Asked only where it can change the plan, so other histories carry no marker.
+  const unpauseAfterPrecopy = precopyPauses(m) && patched(PATCHES.unpauseAfterPrecopy);
+  const { phases } = planRollback(m, attempted, { unpauseAfterPrecopy });
   try {
     await CancellationScope.nonCancellable(() => undo.runPhase(phases.restore));
   } catch (err) {

@@ -2,6 +2,8 @@
 // running guest between two QEMU processes (hosts in their own processes, on the suite's Temporal
 // dev server) — out with early attach, back with the legacy plan — and the guest never notices:
 // its counter goes on without a gap or a repeat across both switchovers, and across two rollbacks.
+// QEMU itself agrees at the end (one running guest, one writer of its disk: qemu/invariants.ts),
+// and `liveshift check` reports it.
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,11 +12,13 @@ import type { PoolInput } from '../../domain/pool';
 import type { MigrationResult } from '../../domain/request';
 import { killQemuGuests } from '../../qemu/boot';
 import { parseCounters } from '../../qemu/guest-init';
+import { checkQemuInvariants } from '../../qemu/invariants';
 import { serialLogs, vdiPath, vmDir } from '../../qemu/layout';
 import { qemuTimings } from '../../qemu/measure';
 import { runningPid } from '../../qemu/qemu-process';
 import { audit } from '../../sim/audit';
 import { scratchState, startStack, type Stack } from '../../workers/stack';
+import { liveshift } from '../helpers/cli';
 import { testTarget } from '../helpers/server';
 import { Harness, waitForCounter } from './harness';
 
@@ -114,13 +118,13 @@ describe('the qemu backend', () => {
 /** A fault that outlasts the downtime retries: the migration to host-b rolls back to host-a. */
 async function rollBackOn(atom: 'VM_suspend' | 'VM_unpause', host: string): Promise<MigrationResult> {
   stack!.sim.addFault({ atom, host, vm: 'vm-q', effect: 'fail', times: 3 });
-  const before = history().at(-1) ?? 0;
   const r = await stack!.migrate({ vm: 'vm-q', to: 'host-b', plan: 'early-attach' });
   stack!.sim.clearFaults('vm-q');
   expect(r.outcome, r.reason).toBe('rolled-back');
   expect(stack!.sim.runningOn(uuid)).toEqual(['host-a']);
-  // The source guest runs on (its counter climbs) and nothing runs on the destination.
-  await waitForCounter([dir('host-a')], before + 3, 20_000);
+  // The source guest runs again (its counter climbs past what it printed by the end of the
+  // rollback: it counted during pre-copy too) and nothing runs on the destination.
+  await waitForCounter([dir('host-a')], (history().at(-1) ?? 0) + 3, 20_000);
   expect(runsOn()).toEqual(['host-a']);
   return r;
 }
@@ -132,19 +136,40 @@ describe('rollbacks on QEMU give the guest back to the source', () => {
     expect(restore.slice(0, 3)).toEqual(['VBD_deactivate@host-b', 'VBD_activate@host-a', 'VM_unpause@host-a']);
   });
 
-  it('before the suspend took effect: the dead destination fails the migration, QEMU resumes the source', async () => {
-    // The rollback's unpause of a VM the pool never saw suspended is a no-op: the guest QEMU stopped
-    // at the end of pre-copy runs again because the rollback kills the destination.
+  it('before the suspend took effect: the unpause still cancels the migration QEMU holds in pre-switchover', async () => {
+    // The pool never saw the VM suspended, so the rollback's unpause is a no-op in its bookkeeping;
+    // QEMU, which stopped the guest at the end of pre-copy, still has the migration cancelled.
     await rollBackOn('VM_suspend', 'host-a');
   });
 });
 
 describe('after two migrations and two rollbacks', () => {
-  it('keeps the guest whole: counter without gap or repeat, disk current, audit clean', () => {
+  it('keeps the guest whole: counter without gap or repeat, disk current, audit clean, QEMU agrees', async () => {
     const seen = history();
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
     // The guest writes the disk before the console: the disk is at the last value printed or later.
     expect(h.diskCounter(vdiPath(stateFile, 'v3', vdiId('vm-q', 'xvda')))).toBeGreaterThanOrEqual(seen.at(-1)!);
     expect(audit(stack!.sim.events())).toEqual([]);
+    // QEMU itself: the guest runs in one QEMU, on host-a, and that QEMU alone holds its disk's write lock.
+    expect(await checkQemuInvariants(stateFile, stack!.sim.snapshot())).toEqual([]);
+  });
+
+  it('`liveshift check` audits QEMU too, and flags a guest that stopped running', async () => {
+    const env = { LIVESHIFT_STATE: stateFile };
+    const ok = await liveshift(['check'], env);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('QEMU: 1 guest(s) checked');
+    const guest = runningPid(dir('host-a'))!;
+    process.kill(guest, 'SIGSTOP'); // frozen: it prints nothing, and still holds its disk
+    try {
+      const frozen = await liveshift(['check', '--json'], env);
+      expect(frozen.code).toBe(1);
+      expect(JSON.parse(frozen.stdout)).toMatchObject({
+        violations: [],
+        qemu: [expect.stringMatching(/runs nowhere/), expect.stringMatching(/write-locked by the QEMU on host-a/)],
+      });
+    } finally {
+      process.kill(guest, 'SIGCONT');
+    }
   });
 });

@@ -111,11 +111,17 @@ describe('the guests of a migration', () => {
       ['vbd-xvdb', 6],
     ]);
     expect(running.disks?.map((d) => [d.id, d.slot])).toEqual(incoming.disks?.map((d) => [d.id, d.slot]));
+    // xvda is on the example's NBD SR, xvdb on its file SR.
     expect(running.disks?.[0]?.blockdev).toMatchObject({
       driver: 'throttle',
-      file: { driver: 'qcow2', file: { filename: '/s/qemu/srs/shared-zfs/counter-01-xvda.qcow2' } },
+      file: { driver: 'nbd', server: { type: 'unix', path: '/s/qemu/srs/shared-zfs/nbd.sock' } },
     });
-    expect(incoming.disks?.[0]?.blockdev).toMatchObject({ file: { driver: 'null-co', size: VDI_BYTES } });
+    expect(running.disks?.[1]?.blockdev).toMatchObject({
+      driver: 'throttle',
+      file: { driver: 'qcow2', file: { filename: '/s/qemu/srs/nfs/counter-01-xvdb.qcow2' } },
+    });
+    for (const d of incoming.disks ?? [])
+      expect(d.blockdev).toMatchObject({ file: { driver: 'null-co', size: VDI_BYTES } });
     expect([running.incoming, incoming.incoming, incoming.memoryMiB]).toEqual([false, true, 128]);
   });
 });
