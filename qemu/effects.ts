@@ -6,12 +6,11 @@
 import type { AtomCall, AtomName } from '../domain/atoms';
 import type { Effect } from './effect-env';
 import { attachDisk, awaitSwitchedIn, createIncoming, resumeDestination } from './effects-destination';
-import { expectSwitchedOver, precopy, resumeSource, suspend, switchOver } from './effects-source';
+import { expectSwitchedOver, precopy, resumeSource, retireSource, suspend, switchOver } from './effects-source';
 
 /** Toolstack bookkeeping only: the pool's state and event, no QEMU step. */
 const bookkeeping: Effect = async () => undefined;
 const killGuest: Effect = async (env) => void (await env.stopGuest('kill'));
-const quitGuest: Effect = async (env) => void (await env.stopGuest('quit'));
 
 type Role = 'forward' | 'rollback';
 const EFFECTS: Record<AtomName, Effect | Record<Role, Effect>> = {
@@ -27,7 +26,7 @@ const EFFECTS: Record<AtomName, Effect | Record<Role, Effect>> = {
   VBD_activate: { forward: awaitSwitchedIn, rollback: bookkeeping },
   VM_unpause: { forward: resumeDestination, rollback: resumeSource },
   VBD_detach: { forward: bookkeeping, rollback: killGuest },
-  VM_destroy: { forward: quitGuest, rollback: killGuest },
+  VM_destroy: { forward: retireSource, rollback: killGuest },
 };
 
 export function effectOf(call: AtomCall): Effect {
