@@ -4,34 +4,22 @@
 // its counter goes on without a gap or a repeat across both switchovers, and across two rollbacks.
 // QEMU itself agrees at the end (one running guest, one writer of its disk: qemu/invariants.ts),
 // and `liveshift check` reports it.
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vdiId, vmUuid } from '../../domain/ids';
-import type { PoolInput } from '../../domain/pool';
 import type { MigrationResult } from '../../domain/request';
-import { killQemuGuests } from '../../qemu/boot';
 import { parseCounters } from '../../qemu/guest-init';
 import { checkQemuInvariants } from '../../qemu/invariants';
 import { serialLogs, vdiPath, vmDir } from '../../qemu/layout';
 import { qemuTimings } from '../../qemu/measure';
 import { runningPid } from '../../qemu/qemu-process';
 import { audit } from '../../sim/audit';
-import { scratchState, startStack, type Stack } from '../../workers/stack';
+import type { Stack } from '../../workers/stack';
 import { liveshift } from '../helpers/cli';
-import { testTarget } from '../helpers/server';
 import { Harness, waitForCounter } from './harness';
+import { oneGuestPool, startQemuStack, stopQemuStack } from './qemu-stack';
 
-const pool: PoolInput = {
-  name: 'qemu-backend',
-  hosts: [
-    { name: 'host-a', backend: 'qemu' },
-    { name: 'host-b', backend: 'qemu' },
-  ],
-  sms: [{ type: 'zfs-vol', requiredApiVersion: '3.0' }],
-  srs: [{ name: 'v3', type: 'zfs-vol', shared: true }],
-  vms: [{ name: 'vm-q', residentOn: 'host-a', memoryMiB: 128, vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' }] }],
-};
+const pool = oneGuestPool('qemu-backend', 'vm-q');
 
 const uuid = vmUuid(pool.name, 'vm-q');
 /** QEMU stamps events with the wall clock, the hosts with a monotonic clock anchored at start. */
@@ -50,18 +38,10 @@ const history = () => {
 };
 
 beforeAll(async () => {
-  h = new Harness(); // QEMU and the guest image (built once per user), and qemu-img for the disk
-  stateFile = scratchState(pool);
-  stack = await startStack({ ...testTarget(), stateFile, hostProcesses: true });
-  await waitForCounter([dir('host-a')], 3, 60_000);
+  ({ h, stateFile, stack } = await startQemuStack(pool));
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-  await killQemuGuests(stateFile);
-  rmSync(dirname(stateFile), { recursive: true, force: true });
-  await h?.dispose();
-});
+afterAll(() => stopQemuStack({ h, stateFile, stack }));
 
 async function migrateAndWatch(to: string, plan: 'early-attach' | 'legacy'): Promise<MigrationResult> {
   const r = await stack!.migrate({ vm: 'vm-q', to, plan });

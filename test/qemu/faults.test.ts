@@ -4,13 +4,9 @@
 // host's process killed while its guest runs, and the disk's write lock sampled through a whole
 // migration. Every case ends with the guest running in one QEMU on one host, its counter without
 // gap or repeat, the audit of the event log clean and QEMU's own invariants (qemu/invariants.ts) too.
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vdiId, vmUuid } from '../../domain/ids';
-import type { PoolInput } from '../../domain/pool';
 import type { MigrationResult } from '../../domain/request';
-import { killQemuGuests } from '../../qemu/boot';
 import { checkGuestCounter, counterContinuous, describeCounter } from '../../qemu/counter';
 import { imageWriters } from '../../qemu/image-locks';
 import { checkQemuInvariants } from '../../qemu/invariants';
@@ -18,20 +14,14 @@ import { vdiPath, vmDir } from '../../qemu/layout';
 import { runningPid } from '../../qemu/qemu-process';
 import { audit } from '../../sim/audit';
 import { abortUpdate } from '../../workflows/definitions';
-import { scratchState, startStack, type Stack } from '../../workers/stack';
-import { testTarget } from '../helpers/server';
+import type { Stack } from '../../workers/stack';
 import { eventAfter, eventsAfter, migrationConnections, sampleWriters, waitUntil } from './fault-steps';
 import { Harness, waitForCounter } from './harness';
+import { oneGuestPool, startQemuStack, stopQemuStack } from './qemu-stack';
 
 const VM = 'vm-f';
 const HOSTS = ['host-a', 'host-b'];
-const pool: PoolInput = {
-  name: 'qemu-faults',
-  hosts: HOSTS.map((name) => ({ name, backend: 'qemu' as const })),
-  sms: [{ type: 'zfs-vol', requiredApiVersion: '3.0' }],
-  srs: [{ name: 'v3', type: 'zfs-vol', shared: true }],
-  vms: [{ name: VM, residentOn: 'host-a', memoryMiB: 128, vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' }] }],
-};
+const pool = oneGuestPool('qemu-faults', VM);
 const uuid = vmUuid(pool.name, VM);
 let h: Harness;
 let stateFile: string;
@@ -42,18 +32,10 @@ const runsOn = () => HOSTS.filter((host) => runningPid(dir(host)) !== null);
 const lastSeq = () => stack.sim.events().at(-1)?.seq ?? 0;
 
 beforeAll(async () => {
-  h = new Harness(); // QEMU, the guest image and qemu-img
-  stateFile = scratchState(pool);
-  stack = await startStack({ ...testTarget(), stateFile, hostProcesses: true });
-  await waitForCounter([dir('host-a')], 3, 60_000);
+  ({ h, stateFile, stack } = await startQemuStack(pool));
 }, 240_000);
 
-afterAll(async () => {
-  await stack?.stop();
-  await killQemuGuests(stateFile); // whatever a failed case left running
-  rmSync(dirname(stateFile), { recursive: true, force: true });
-  await h?.dispose();
-});
+afterAll(() => stopQemuStack({ h, stateFile, stack }));
 
 /** The guest runs on `host` alone and lost nothing; the pool, its event log and QEMU agree. */
 async function expectWhole(host: string): Promise<void> {
