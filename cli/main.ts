@@ -1,8 +1,10 @@
 // The `liveshift` command line. Exit codes: 0 ok, 1 operation failed / violations, 2 bad input.
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_POOL_FILE } from '../workers/config';
+import { DEFAULT_CAPS, DEFAULT_CONTINUE_AS_NEW_AFTER } from '../workflows/evacuation-definitions';
 import { checkCommand } from './commands/check';
 import { demoCommand } from './commands/demo';
+import { evacuateCommand } from './commands/evacuate';
 import { abortCommand, listCommand, statusCommand } from './commands/inspect';
 import { migrateCommand } from './commands/migrate';
 import { planCommand } from './commands/plan';
@@ -80,6 +82,25 @@ program
   .action(command(migrateCommand));
 
 program
+  .command('evacuate <host>')
+  .description(
+    'move every VM off a host (needs `liveshift up`): each to a host that reaches its SRs and has the memory, ' +
+      'preferring the most early-attachable disks; exit 0 only when every VM moved',
+  )
+  .option('--concurrency <n>', 'migrations at once from this host (cap per source)', String(DEFAULT_CAPS.perSource))
+  .option('--per-destination <n>', 'migrations at once to one host', String(DEFAULT_CAPS.perDestination))
+  .option('--pool-limit <n>', 'migrations at once in the pool, across evacuations', String(DEFAULT_CAPS.pool))
+  .addOption(planOption())
+  .addOption(
+    new Option('--continue-as-new-after <n>', 'migrations per workflow run before it continues as new').default(
+      String(DEFAULT_CONTINUE_AS_NEW_AFTER),
+    ),
+  )
+  .option('--json', 'print the result as one JSON object')
+  .option('--no-wait', 'print the workflow id and return')
+  .action(command(evacuateCommand));
+
+program
   .command('plan <vm>')
   .description("dry run: the plan, each VBD's early-attach decision and predicted downtime (no server needed)")
   .requiredOption('--to <host>', 'destination host')
@@ -95,7 +116,9 @@ program
   .action(command(statusCommand));
 program
   .command('abort <workflowId>')
-  .description('roll a migration back (refused after the destination unpause)')
+  .description(
+    'roll a migration back (refused after the destination unpause), or stop an evacuation starting more migrations',
+  )
   .option('--reason <text>', 'recorded with the abort', 'operator request')
   .action(command(abortCommand));
 program

@@ -20,7 +20,13 @@ export const BACKEND_TRAITS: Record<Backend, { stopsAtPrecopyEnd: boolean }> = {
 };
 
 export const hostSchema = z
-  .object({ name, vbdPlugUnplugLegacy: z.boolean().default(false), backend: backendSchema.default('sim') })
+  .object({
+    name,
+    vbdPlugUnplugLegacy: z.boolean().default(false),
+    backend: backendSchema.default('sim'),
+    /** Memory for VMs, used by placement (evacuation); absent: unlimited. */
+    memoryMiB: z.number().int().positive().optional(),
+  })
   .strict();
 
 export const smSchema = z
@@ -126,6 +132,8 @@ export const poolSchema = poolObject.superRefine(checkReferences);
 
 export type Pool = z.infer<typeof poolSchema>;
 export type PoolInput = z.input<typeof poolSchema>;
+/** The live pool: the configuration, VMs at their residence, and the hosts being evacuated (if any). */
+export type PoolSnapshot = Pool & { evacuating?: string[] };
 export type Host = z.infer<typeof hostSchema>;
 export type Sm = z.infer<typeof smSchema>;
 export type Sr = z.infer<typeof srSchema>;

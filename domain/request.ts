@@ -1,7 +1,7 @@
 // Migration request and result: the workflow's wire contract (docs/design.md §7).
 import { z } from 'zod';
 import { atomNameSchema, phaseSchema } from './atoms';
-import type { Pool, Vm } from './pool';
+import type { PoolSnapshot, Vm } from './pool';
 import { hostBackend, srReachable } from './pool';
 
 export const planKindSchema = z.enum(['early-attach', 'legacy']);
@@ -52,11 +52,13 @@ export type MigrationResult = z.infer<typeof migrationResultSchema>;
 export type Validation = { ok: true; vm: Vm } | { ok: false; message: string };
 
 /** Checks a request against a pool snapshot; the message is one line, fit for an operator. */
-export function validateRequest(pool: Pool, req: MigrationRequest): Validation {
+export function validateRequest(pool: PoolSnapshot, req: MigrationRequest): Validation {
   const vm = pool.vms.find((v) => v.name === req.vm);
   if (!vm) return { ok: false, message: `unknown VM "${req.vm}" (known: ${pool.vms.map((v) => v.name).join(', ')})` };
   if (!pool.hosts.some((h) => h.name === req.to))
     return { ok: false, message: `unknown host "${req.to}" (known: ${pool.hosts.map((h) => h.name).join(', ')})` };
+  if (pool.evacuating?.includes(req.to))
+    return { ok: false, message: `host "${req.to}" is being evacuated: no migrations to it until that ends` };
   if (vm.residentOn === req.to)
     return {
       ok: false,

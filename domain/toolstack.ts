@@ -2,7 +2,8 @@
 // default; a XAPI adapter would implement the same interfaces.
 import type { AtomCall, AtomResult } from './atoms';
 import type { SimEvent } from './events';
-import type { Pool } from './pool';
+import type { RoundRequest, RoundResult } from './evacuation-round';
+import type { PoolSnapshot } from './pool';
 
 export interface AtomContext {
   /** Aborts when the caller gave up (cancellation, timeout): the atom then takes no effect. */
@@ -18,7 +19,7 @@ export interface Toolstack {
 
 /** Pool-level queries, served by the orchestrator. */
 export interface Inventory {
-  snapshot(): Pool;
+  snapshot(): PoolSnapshot;
   runningOn(vmUuid: string): string[];
   events(migrationId: string): SimEvent[];
   appendEvent(e: {
@@ -50,4 +51,17 @@ export interface MigrationControl {
   commit(migrationId: string): string | null;
   /** The reason of an accepted abort, or null. */
   abortRequested(migrationId: string): string | null;
+}
+
+/** Evacuations in the pool state (sim/evacuation.ts): the host marks and the migration slots. */
+export interface Evacuations {
+  beginEvacuation(host: string, workflowId: string): { ok: true } | { ok: false; heldBy: string };
+  endEvacuation(host: string, workflowId: string): void;
+  /** Frees the `release` slots, then starts what `request` allows, in one transaction. */
+  scheduleRound(round: {
+    evacuationId: string;
+    release: readonly string[];
+    request: RoundRequest | null;
+    childId: (vmUuid: string) => string;
+  }): RoundResult;
 }

@@ -6,9 +6,10 @@ import { dirname } from 'node:path';
 
 /**
  * Version 2 added `faults.at` (a fault may fire before or after its atom takes effect) and
- * `events.phase`; version 3 the host agents' addresses and the migrations' point of no return.
+ * `events.phase`; version 3 the host agents' addresses and the migrations' point of no return;
+ * version 4 the hosts being evacuated and the evacuations' migration slots.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const V3_TABLES = `
 CREATE TABLE IF NOT EXISTS host_agents (
@@ -16,6 +17,14 @@ CREATE TABLE IF NOT EXISTS host_agents (
 CREATE TABLE IF NOT EXISTS migration_control (
   migration_id TEXT PRIMARY KEY, abort_reason TEXT, committed_ms REAL,
   CHECK (abort_reason IS NULL OR committed_ms IS NULL));
+`;
+
+const V4_TABLES = `
+CREATE TABLE IF NOT EXISTS evacuations (
+  host TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, started_ms REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS migration_slots (
+  workflow_id TEXT PRIMARY KEY, evacuation_id TEXT NOT NULL, vm_uuid TEXT NOT NULL,
+  source TEXT NOT NULL, destination TEXT NOT NULL, memory_mib INTEGER NOT NULL, reserved_ms REAL NOT NULL);
 `;
 
 const SCHEMA = `
@@ -39,13 +48,14 @@ CREATE TABLE IF NOT EXISTS faults (
   id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
   effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0,
   at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after')));
-${V3_TABLES}`;
+${V3_TABLES}${V4_TABLES}`;
 
 /** Explicit upgrades of older state files, one step per version; a newer file is refused. */
 const UPGRADES: Record<number, string> = {
   1: `ALTER TABLE faults ADD COLUMN at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after'));
       ALTER TABLE events ADD COLUMN phase TEXT;`,
   2: V3_TABLES,
+  3: V4_TABLES,
 };
 
 export type Db = Database.Database;

@@ -5,18 +5,27 @@ import { FailureType, LiveshiftError } from '../domain/errors';
 import type { SimEvent } from '../domain/events';
 import { vdiId, vmUuid } from '../domain/ids';
 import type { z } from 'zod';
-import { faultSchema, poolSchema, type Pool } from '../domain/pool';
+import { faultSchema, poolSchema, type Pool, type PoolSnapshot } from '../domain/pool';
 import { nowMs, openDb, type Db, stmt } from './db';
 import { clearFaults, faultFirings, insertFault } from './faults';
-import type { AgentRegistry, AtomContext, Inventory, MigrationControl, Toolstack } from '../domain/toolstack';
+import type {
+  AgentRegistry,
+  AtomContext,
+  Evacuations,
+  Inventory,
+  MigrationControl,
+  Toolstack,
+} from '../domain/toolstack';
+import type { RoundResult } from '../domain/evacuation-round';
 import * as control from './control';
 import { appendEvent, readEvents, type EventRow } from './event-log';
 import { runAtom, type AtomEffect } from './hypervisor';
+import * as evacuation from './evacuation';
 import * as store from './store';
 
 export type { EventRow };
 
-export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationControl {
+export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationControl, Evacuations {
   private constructor(
     readonly db: Db,
     readonly file: string,
@@ -55,6 +64,8 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
           'faults',
           'host_agents',
           'migration_control',
+          'evacuations',
+          'migration_slots',
         ])
           this.db.exec(`DELETE FROM ${t}`);
         this.configured = undefined;
@@ -110,11 +121,14 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
   }
 
   /** The pool as configured, with every VM's residence as the hypervisors see it now. */
-  snapshot(): Pool {
+  snapshot(): PoolSnapshot {
     const pool = this.config();
+    const evacuating = evacuation.evacuatingHosts(this.db);
     return {
       ...pool,
       vms: pool.vms.map((vm) => ({ ...vm, residentOn: this.residence(vmUuid(pool.name, vm.name)) ?? vm.residentOn })),
+      // Only when there is one, so snapshots (and recorded histories) without evacuations stay as they were.
+      ...(evacuating.length > 0 ? { evacuating } : {}),
     };
   }
 
@@ -182,5 +196,17 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
 
   attachments(uuid: string): store.AttachmentRow[] {
     return store.attachmentsOfVm(this.db, uuid);
+  }
+
+  beginEvacuation(host: string, workflowId: string): evacuation.BeginEvacuation {
+    return evacuation.beginEvacuation(this.db, host, workflowId);
+  }
+
+  endEvacuation(host: string, workflowId: string): void {
+    evacuation.endEvacuation(this.db, host, workflowId);
+  }
+
+  scheduleRound(round: evacuation.Round): RoundResult {
+    return evacuation.scheduleRound(this.db, () => this.snapshot(), round);
   }
 }

@@ -3,16 +3,17 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Token } from '../agent/auth';
 import { AgentClient } from '../agent/client';
+import { createEvacuationActivities } from '../activities/evacuation';
 import { createPoolActivities } from '../activities/pool';
 import { createSwitchoverActivities } from '../activities/switchover';
 import { ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
 import { journalOf } from '../agent/journal';
-import type { AgentRegistry, Inventory, MigrationControl } from '../domain/toolstack';
+import type { AgentRegistry, Evacuations, Inventory, MigrationControl } from '../domain/toolstack';
 
 export interface OrchestratorOptions {
   connection: NativeConnection;
   namespace: string;
-  inventory: Inventory & MigrationControl & AgentRegistry;
+  inventory: Inventory & MigrationControl & AgentRegistry & Evacuations;
   /** Sent to the hosts' agents when they require one (LIVESHIFT_AGENT_TOKEN). */
   agentToken?: Token;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
@@ -31,6 +32,7 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
       : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: {
       ...createPoolActivities(o.inventory),
+      ...createEvacuationActivities(o.inventory),
       ...createSwitchoverActivities(agents, journalOf(o.inventory)),
     },
     shutdownGraceTime: '5 seconds',

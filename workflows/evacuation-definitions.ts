@@ -73,6 +73,8 @@ export type EvacuationResult = z.infer<typeof evacuationResultSchema>;
 
 /** What a run hands the next one when it continues as new. */
 export const evacuationCarrySchema = z.object({
+  /** VMs still to start, in order. */
+  pending: z.array(z.string()),
   results: z.array(evacuatedVmSchema),
   runs: z.number().int().positive(),
   startedAt: z.number(),

@@ -9,6 +9,7 @@ import {
   progressQuery,
   searchAttributes as SA,
 } from '../../workflows/definitions';
+import { EVACUATE_WORKFLOW, evacuationAbortUpdate } from '../../workflows/evacuation-definitions';
 import { connectClient } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { summary, table } from '../format';
@@ -45,11 +46,17 @@ export async function abortCommand(workflowId: string, o: { reason: string }): P
   if (!args.success) throw new UsageError(`invalid abort arguments: ${zodMessage(args.error)}`);
   const client = await connectClient();
   try {
-    const accepted = await client.workflow.getHandle(workflowId).executeUpdate(abortUpdate, { args: [args.data] });
+    const handle = client.workflow.getHandle(workflowId);
+    if ((await handle.describe()).type === EVACUATE_WORKFLOW) {
+      const accepted = await handle.executeUpdate(evacuationAbortUpdate, { args: [args.data] });
+      console.log(`abort accepted: ${accepted.pending} VMs will not start; migrations already running finish`);
+      return EXIT.ok;
+    }
+    const accepted = await handle.executeUpdate(abortUpdate, { args: [args.data] });
     console.log(`abort accepted in phase ${accepted.phase}: the migration rolls back`);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no running migration ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no running migration or evacuation ${workflowId}`);
     if (err instanceof WorkflowUpdateFailedError) {
       console.error(`liveshift: abort refused: ${err.cause?.message ?? err.message}`);
       return EXIT.failed;
