@@ -5,6 +5,7 @@ import { DEFAULT_CAPS, DEFAULT_CONTINUE_AS_NEW_AFTER } from '../workflows/evacua
 import { checkCommand } from './commands/check';
 import { demoCommand } from './commands/demo';
 import { evacuateCommand } from './commands/evacuate';
+import { scheduleActionCommand, scheduleEvacuateCommand, scheduleListCommand } from './commands/schedule';
 import { abortCommand, listCommand, statusCommand } from './commands/inspect';
 import { migrateCommand } from './commands/migrate';
 import { planCommand } from './commands/plan';
@@ -81,24 +82,55 @@ program
   .option('--no-wait', 'print the workflow id and return')
   .action(command(migrateCommand));
 
-program
-  .command('evacuate <host>')
-  .description(
-    'move every VM off a host (needs `liveshift up`): each to a host that reaches its SRs and has the memory, ' +
-      'preferring the most early-attachable disks; exit 0 only when every VM moved',
-  )
-  .option('--concurrency <n>', 'migrations at once from this host (cap per source)', String(DEFAULT_CAPS.perSource))
-  .option('--per-destination <n>', 'migrations at once to one host', String(DEFAULT_CAPS.perDestination))
-  .option('--pool-limit <n>', 'migrations at once in the pool, across evacuations', String(DEFAULT_CAPS.pool))
-  .addOption(planOption())
-  .addOption(
-    new Option('--continue-as-new-after <n>', 'migrations per workflow run before it continues as new').default(
-      String(DEFAULT_CONTINUE_AS_NEW_AFTER),
+const evacuationOptions = (c: Command) =>
+  c
+    .option('--concurrency <n>', 'migrations at once from this host (cap per source)', String(DEFAULT_CAPS.perSource))
+    .option('--per-destination <n>', 'migrations at once to one host', String(DEFAULT_CAPS.perDestination))
+    .option('--pool-limit <n>', 'migrations at once in the pool, across evacuations', String(DEFAULT_CAPS.pool))
+    .addOption(planOption())
+    .addOption(
+      new Option('--continue-as-new-after <n>', 'migrations per workflow run before it continues as new').default(
+        String(DEFAULT_CONTINUE_AS_NEW_AFTER),
+      ),
+    );
+
+evacuationOptions(
+  program
+    .command('evacuate <host>')
+    .description(
+      'move every VM off a host (needs `liveshift up`): each to a host that reaches its SRs and has the memory, ' +
+        'preferring the most early-attachable disks; exit 0 only when every VM moved',
     ),
-  )
+)
   .option('--json', 'print the result as one JSON object')
   .option('--no-wait', 'print the workflow id and return')
   .action(command(evacuateCommand));
+
+const schedule = program
+  .command('schedule')
+  .description('scheduled maintenance as Temporal Schedules (also on the Web UI Schedules page)');
+evacuationOptions(
+  schedule
+    .command('evacuate <host>')
+    .description(
+      'evacuate a host on a schedule; an evacuation still running when the next is due skips that one. ' +
+        'Creating the same schedule again changes nothing',
+    ),
+)
+  .option('--cron <expression>', 'cron expression, UTC (e.g. "0 3 * * 0": Sundays 03:00)')
+  .option('--every <interval>', 'fixed interval: 90s, 30m, 24h, 7d')
+  .option('--json', 'print { scheduleId, host, when, created }')
+  .action(command(scheduleEvacuateCommand));
+schedule
+  .command('list')
+  .description("liveshift's schedules: host, when, paused, next and last run")
+  .option('--json', 'JSON output')
+  .action(command(scheduleListCommand));
+for (const action of ['pause', 'unpause', 'delete'] as const)
+  schedule
+    .command(`${action} <scheduleId>`)
+    .description(`${action} a schedule`)
+    .action(command(scheduleActionCommand(action)));
 
 program
   .command('plan <vm>')
