@@ -9,6 +9,7 @@ import { scheduleActionCommand, scheduleEvacuateCommand, scheduleListCommand } f
 import { abortCommand, listCommand, statusCommand } from './commands/inspect';
 import { migrateCommand } from './commands/migrate';
 import { planCommand } from './commands/plan';
+import { reportCommand } from './commands/report';
 import { upCommand } from './commands/up';
 import { command, EXIT } from './errors';
 
@@ -158,6 +159,21 @@ program
   .description('migrations known to Temporal')
   .option('--json', 'JSON output')
   .action(command(listCommand));
+program
+  .command('report <workflowId...>')
+  .description(
+    'an HTML timeline of finished migrations on one time axis (self-contained page, no server needed to view)',
+  )
+  .option('--out <file>', 'the HTML file to write (default: report.html beside the state file, .liveshift/report.html)')
+  .addHelpText(
+    'after',
+    '\nEach id is <workflowId> (its latest run) or <workflowId>@<runId> (that run): all migrations of a VM share\n' +
+      'the workflow id migrate-<vm uuid>, so compare two of them by run id, e.g.\n' +
+      '  liveshift report migrate-<uuid>@<run id 1> migrate-<uuid>@<run id 2> --out cmp.html\n' +
+      'One lane per host, a bar per atom, the downtime window shaded, early-attached disks marked; hover for details.\n' +
+      'An unknown id, or a workflow that is not a completed migration, is bad input (exit 2, nothing written).',
+  )
+  .action(command(reportCommand));
 program
   .command('check')
   .description(

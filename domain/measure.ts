@@ -13,13 +13,26 @@ export interface Measurement {
   window: { startMs: number; endMs: number } | null;
 }
 
+interface Timed {
+  startMs: number;
+  endMs: number;
+}
+export type DowntimeWindow = Timed;
+
 /** Downtime: from the source's VM_suspend to the next VM_unpause (destination, or source on rollback). */
-export function downtimeWindow(events: readonly SimEvent[]): { startMs: number; endMs: number } | null {
-  const suspend = events.find((e) => e.op === 'VM_suspend');
+function windowOf<T extends Timed>(items: readonly T[], name: (item: T) => string): DowntimeWindow | null {
+  const suspend = items.find((i) => name(i) === 'VM_suspend');
   if (!suspend) return null;
-  const unpause = events.find((e) => e.op === 'VM_unpause' && e.endMs >= suspend.endMs);
+  const unpause = items.find((i) => name(i) === 'VM_unpause' && i.endMs >= suspend.endMs);
   return unpause ? { startMs: suspend.endMs, endMs: unpause.endMs } : null;
 }
+
+/** The downtime window of one migration's events, in the hosts' absolute clock. */
+export const downtimeWindow = (events: readonly SimEvent[]): DowntimeWindow | null => windowOf(events, (e) => e.op);
+
+/** The same window read back from a result's atoms (ms relative to the workflow start), for reports. */
+export const resultDowntimeWindow = (r: Pick<MigrationResult, 'atoms'>): DowntimeWindow | null =>
+  windowOf(r.atoms, (a) => a.atom);
 
 /** Length of the union of intervals, clipped to [from, to]. */
 export function coveredMs(intervals: readonly { startMs: number; endMs: number }[], from: number, to: number): number {
@@ -70,12 +83,11 @@ export function measure(events: readonly SimEvent[], originMs: number): Measurem
  * puts on the downtime critical path by attaching there (docs/design.md §8, "downtime saved").
  */
 export function attachOnDowntimePath(r: Pick<MigrationResult, 'atoms'>): number {
-  const suspend = r.atoms.find((a) => a.atom === 'VM_suspend');
-  const unpause = suspend && r.atoms.find((a) => a.atom === 'VM_unpause' && a.endMs >= suspend.endMs);
-  if (!suspend || !unpause) return 0;
+  const window = resultDowntimeWindow(r);
+  if (!window) return 0;
   return coveredMs(
     r.atoms.filter((a) => a.atom === 'VBD_attach' && a.inDowntime),
-    suspend.endMs,
-    unpause.endMs,
+    window.startMs,
+    window.endMs,
   );
 }

@@ -9,6 +9,7 @@ import { config } from '../context';
 import { EXIT } from '../errors';
 import { ms, summary, table } from '../format';
 import { awaitQemuGuests, printQemuReport } from './demo-qemu';
+import { writeHtmlReport } from './report';
 import { bringUp, untilInterrupted, type UpOptions } from './up';
 
 export interface DemoOptions extends UpOptions {
@@ -78,4 +79,6 @@ function writeReport(results: MigrationResult[], violations: number, uiUrl: stri
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), uiUrl, violations, results }, null, 2)}\n`);
   console.log(`report: ${file}`);
+  // The same results as a timeline: each VM out with early attach and back with legacy, one axis.
+  writeHtmlReport(join(dirname(file), 'demo-report.html'), results);
 }
