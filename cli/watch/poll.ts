@@ -72,11 +72,15 @@ async function finish<R>(w: Watched<R>, s: Settled<R>, renderer: Renderer): Prom
   return { kind: 'finished', result: s.value };
 }
 
-/** An abort signal raised by Ctrl-C while watching; dispose() gives SIGINT back to its default. */
+/**
+ * An abort signal raised by Ctrl-C while watching; dispose() gives SIGINT back. `on`, not `once`:
+ * log-update's exit hook (signal-exit) kills the process itself when it finds its listener alone,
+ * which a `once` listener, removed as it fires, would let it do before the watch could stop.
+ */
 export function interruptOnSigint(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 

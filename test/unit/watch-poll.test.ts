@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { watchEvacuation } from '../../cli/watch/evacuation';
 import type { Frame } from '../../cli/watch/frame';
-import { watch } from '../../cli/watch/poll';
+import { interruptOnSigint, watch } from '../../cli/watch/poll';
 import { plainRenderer, terminalRenderer, type Renderer } from '../../cli/watch/render';
 import type { Progress } from '../../workflows/definitions';
 import type { EvacuationProgress, EvacuationResult } from '../../workflows/evacuation-definitions';
@@ -78,6 +78,25 @@ describe('watch', () => {
     );
     expect(end).toEqual({ kind: 'interrupted' });
     expect(renderer.doneCalls).toBe(1);
+  });
+});
+
+describe('interruptOnSigint', () => {
+  it('stays a listener while SIGINT is delivered, so an exit hook finding itself alone does not kill the process', () => {
+    // signal-exit (log-update's cursor restore) re-raises SIGINT when it is the only listener left.
+    let listenersSeen = 0;
+    const exitHook = () => (listenersSeen = process.listeners('SIGINT').length);
+    const { signal, dispose } = interruptOnSigint();
+    process.on('SIGINT', exitHook);
+    try {
+      process.emit('SIGINT', 'SIGINT');
+      expect(signal.aborted).toBe(true);
+      expect(listenersSeen).toBeGreaterThanOrEqual(2);
+    } finally {
+      dispose();
+      process.off('SIGINT', exitHook);
+    }
+    expect(process.listeners('SIGINT')).not.toContain(exitHook);
   });
 });
 
