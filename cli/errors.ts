@@ -1,7 +1,8 @@
 // Exit codes (docs/design.md §7): 0 ok, 1 operation failed or violations found, 2 bad input.
 import { FailureType, LiveshiftError } from '../domain/errors';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+// 130 (128 + SIGINT, the shell's convention): Ctrl-C stopped `--watch`; the operation goes on.
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
 
 export class UsageError extends LiveshiftError {
   constructor(message: string) {

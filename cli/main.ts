@@ -81,6 +81,12 @@ program
   .addOption(planOption())
   .option('--json', 'print the result as one JSON object')
   .option('--no-wait', 'print the workflow id and return')
+  .addOption(
+    new Option(
+      '--watch',
+      'live view on stdout: phase, atoms, memory copied, elapsed, downtime (plain lines, one per change, when stdout is not a terminal); not with --json or --no-wait; Ctrl-C stops watching, not the migration (exit 130)',
+    ).conflicts(['json', 'wait']),
+  )
   .action(command(migrateCommand));
 
 const evacuationOptions = (c: Command) =>

@@ -59,6 +59,18 @@ export function storageLatencyMs(pool: Pool, srType: string, op: StorageOp): num
   );
 }
 
+/**
+ * MiB a memory atom sends as modelled: every pre-copy round for `VM_precopy`, the last dirty set for
+ * `VM_memory_final`; 0 for any other atom. The hosts report no byte counts, so progress shows these.
+ */
+export function atomMemoryMiB(call: AtomCall): number {
+  const cost = ATOM_TRAITS[call.atom].cost;
+  const m = call.memory;
+  if (!('memory' in cost) || !m) return 0;
+  const model = memoryModel(m.memoryMiB, m.dirtyRateMiBps, m.migrationMiBps);
+  return cost.memory === 'precopy' ? (model.precopyMs / 1000) * m.migrationMiBps : model.finalMiB;
+}
+
 /** Modelled duration of one atom at timeScale 1 (multiply by pool.timeScale to sleep). */
 export function atomLatencyMs(pool: Pool, call: AtomCall): number {
   const cost = ATOM_TRAITS[call.atom].cost;

@@ -42,6 +42,14 @@ export const progressSchema = z.object({
       ms: z.number(),
     }),
   ),
+
+  /**
+   * Extension: the memory the plan sends (every pre-copy round and the final copy, as modelled),
+   * counted as copied once its atom is done; null before the plan. Absent from older workers.
+   */
+  memory: z.object({ totalMiB: z.number(), copiedMiB: z.number() }).nullable().optional(),
+  /** Extension: the measured pause, once the migration has ended (null before). */
+  downtimeMs: z.number().nullable().optional(),
 });
 export type Progress = z.infer<typeof progressSchema>;
 

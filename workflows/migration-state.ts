@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../domain/errors';
 import { atomsOf, type AtomCall, type AtomResult } from '../domain/atoms';
+import { atomMemoryMiB } from '../domain/latency';
 import type { MigrationPlan } from '../domain/planner';
 import type { Outcome } from '../domain/request';
 import { zodMessage } from '../domain/zod-message';
@@ -22,6 +23,7 @@ export class MigrationState {
   /** Set when the destination VM_unpause is dispatched: from then on, only forward. */
   pastPointOfNoReturn = false;
   outcome: Outcome | null = null;
+  downtimeMs: number | null = null;
   onAbort: () => void = () => undefined;
   /**
    * While a direct phase runs, the runner, not this workflow, passes the point of no return: an
@@ -104,6 +106,7 @@ export class MigrationState {
 
   finish(outcome: Outcome, downtimeMs: number): void {
     this.outcome = outcome;
+    this.downtimeMs = downtimeMs;
     this.enter('done');
     upsertSearchAttributes([{ key: SA.DowntimeMs, value: Math.round(downtimeMs) }]);
     setCurrentDetails(this.details());
@@ -127,7 +130,19 @@ export class MigrationState {
         state: vbdState(d.device),
       })),
       timeline: [...this.timeline],
+      memory: this.memory(),
+      downtimeMs: this.downtimeMs,
     };
+  }
+
+  /** Computed per query, never while the workflow runs: a query's answer is not part of the history. */
+  private memory(): Progress['memory'] {
+    if (!this.plan) return null;
+    const copies = atomsOf(this.plan.plan).filter((call) => atomMemoryMiB(call) > 0);
+    const done = (call: AtomCall) =>
+      this.timeline.some((t) => t.atom === call.atom && t.host === call.host && t.status === 'done');
+    const sum = (calls: AtomCall[]) => Math.round(calls.reduce((a, call) => a + atomMemoryMiB(call), 0));
+    return { totalMiB: sum(copies), copiedMiB: sum(copies.filter(done)) };
   }
 
   private details(): string {

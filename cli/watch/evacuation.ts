@@ -1,0 +1,98 @@
+// `liveshift evacuate … --watch`: the evacuation's live view, from its `progress` query and the
+// `progress` query of each migration it is running (their workflow ids are in `running[]`).
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { zodMessage } from '../../domain/zod-message';
+import type { Progress } from '../../workflows/definitions';
+import {
+  evacuationProgressQuery,
+  evacuationProgressSchema,
+  evacuationResultSchema,
+  type EvacuationProgress,
+  type EvacuationResult,
+} from '../../workflows/evacuation-definitions';
+import { evacuationView } from './evacuation-view';
+import { queryProgress } from './migration';
+import { watch, withWatchDefaults, type WatchEnd, type WatchOptions } from './poll';
+
+async function queryEvacuation(handle: WorkflowHandle): Promise<EvacuationProgress> {
+  const parsed = evacuationProgressSchema.safeParse(await handle.query(evacuationProgressQuery));
+  if (!parsed.success) throw new Error(`unexpected evacuation progress: ${zodMessage(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Each running migration's progress, queried side by side. One that does not answer keeps its last
+ * answer (a child just started may not have run its first task yet), so its row does not flicker.
+ */
+async function childrenOf(
+  client: Client,
+  p: EvacuationProgress,
+  known: Map<string, Progress>,
+): Promise<Map<string, Progress | null>> {
+  const answers = await Promise.all(
+    p.running.map(async ({ workflowId }) => {
+      const fresh = await queryProgress(client.workflow.getHandle(workflowId)).catch(() => null);
+      if (fresh) known.set(workflowId, fresh);
+      return [workflowId, fresh ?? known.get(workflowId) ?? null] as const;
+    }),
+  );
+  return new Map(answers);
+}
+
+/** The first run's start: the evacuation may have continued as new since. */
+async function startOf(client: Client, handle: WorkflowHandle): Promise<number> {
+  const first =
+    'firstExecutionRunId' in handle ? (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId : null;
+  const target = first ? client.workflow.getHandle(handle.workflowId, first) : handle;
+  return target.describe().then(
+    (d) => d.startTime.getTime(),
+    () => Date.now(),
+  );
+}
+
+/** The last frame: the closed evacuation's own answer, else the result told as progress. */
+async function finalProgress(handle: WorkflowHandle, r: EvacuationResult): Promise<EvacuationProgress> {
+  const fresh = await queryEvacuation(handle).catch(() => null);
+  if (fresh?.phase === 'done') return fresh;
+  const { host, caps, runs, vms } = r;
+  return {
+    host,
+    phase: 'done',
+    caps,
+    abortRequested: null,
+    total: vms.length,
+    pending: [],
+    running: [],
+    finished: vms,
+    runs,
+  };
+}
+
+/**
+ * Draws the evacuation `handle` until it ends: on stdout (a live view on a TTY, plain change lines
+ * otherwise) and stopped by Ctrl-C, unless `o` gives a renderer or a signal. Resolves with the
+ * checked result, or `{ kind: 'interrupted' }` when the operator stopped watching: the evacuation
+ * goes on, and a pending `result()` still holds the client's connection (close it to exit).
+ * Rejects with the workflow's failure, after the last frame is drawn.
+ */
+export async function watchEvacuation(
+  client: Client,
+  handle: WorkflowHandle,
+  o: Partial<WatchOptions> = {},
+): Promise<WatchEnd<EvacuationResult>> {
+  const startedAt = await startOf(client, handle);
+  const known = new Map<string, Progress>();
+  return withWatchDefaults(o, (options) =>
+    watch(
+      {
+        sample: async () => {
+          const p = await queryEvacuation(handle);
+          return evacuationView(p, await childrenOf(client, p, known), Date.now(), startedAt);
+        },
+        run: handle.result().then((r) => evacuationResultSchema.parse(r)),
+        final: async (r) => evacuationView(await finalProgress(handle, r), new Map(), r.endedAt, r.startedAt),
+      },
+      options,
+    ),
+  );
+}
