@@ -111,6 +111,12 @@ evacuationOptions(
 )
   .option('--json', 'print the result as one JSON object')
   .option('--no-wait', 'print the workflow id and return')
+  .addOption(
+    new Option(
+      '--watch',
+      'live view on stdout: each running migration with its phase, atoms and memory copied, finished VMs with outcome and downtime; not with --json or --no-wait; Ctrl-C stops watching, not the evacuation (exit 130)',
+    ).conflicts(['json', 'wait']),
+  )
   .action(command(evacuateCommand));
 
 const schedule = program

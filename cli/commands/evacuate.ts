@@ -6,7 +6,9 @@ import {
   type EvacuatedVm,
   type EvacuationResult,
 } from '../../workflows/evacuation-definitions';
+import type { Client } from '@temporalio/client';
 import { connectClient, openState } from '../context';
+import { watchEvacuation } from '../watch/evacuation';
 import { EXIT, UsageError } from '../errors';
 import { ms, table } from '../format';
 
@@ -18,6 +20,7 @@ export interface EvacuateOptions {
   continueAsNewAfter?: string;
   json?: boolean;
   wait: boolean;
+  watch?: boolean;
 }
 
 /** A flag's number, or undefined for the default; the request's schema says what is allowed. */
@@ -54,11 +57,29 @@ export async function evacuateCommand(host: string, o: EvacuateOptions): Promise
     return EXIT.ok;
   }
   if (!o.json) console.error(`liveshift: evacuating ${host} as ${handle.workflowId}`);
-  const progress = o.json ? undefined : reportFinished(handle);
-  const result = await handle.result().finally(() => progress?.stop());
-  progress?.flush(result);
+  const result = o.watch ? await watched(client, handle) : await linesOnStderr(handle, o.json === true);
+  if (result === null) return EXIT.interrupted;
   console.log(o.json ? JSON.stringify(result) : evacuationTable(result));
   return result.outcome === 'evacuated' ? EXIT.ok : EXIT.failed;
+}
+
+async function linesOnStderr(handle: EvacuationHandle, json: boolean): Promise<EvacuationResult> {
+  const progress = json ? undefined : reportFinished(handle);
+  const result = await handle.result().finally(() => progress?.stop());
+  progress?.flush(result);
+  return result;
+}
+
+/** The live view on stdout; null when Ctrl-C stopped the watching (not the evacuation). */
+async function watched(client: Client, handle: EvacuationHandle): Promise<EvacuationResult | null> {
+  const end = await watchEvacuation(client, handle);
+  if (end.kind === 'finished') return end.result;
+  console.error(
+    `liveshift: stopped watching; the evacuation goes on (liveshift abort ${handle.workflowId} stops new migrations)`,
+  );
+  // The pending result() call would hold the process open.
+  await client.connection.close();
+  return null;
 }
 
 /** Progress on long work: one stderr line per VM as it ends (the rest from the result at the end). */

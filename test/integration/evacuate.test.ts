@@ -140,6 +140,16 @@ describe('liveshift evacuate on the example pool', () => {
       expect(run.stdout).toMatch(/host-a: evacuated — 2\/2 VMs moved/);
       expect(run.stderr).toMatch(/web-01 → host-[bc]: migrated, downtime \d+ ms/);
       expect(stack.sim.snapshot().vms.filter((v) => v.residentOn === 'host-a')).toEqual([]);
+      // And back with the live view (plain lines: stdout is not a terminal here).
+      const watched = await liveshift(['evacuate', 'host-b', '--watch', '--concurrency', '1'], env);
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).not.toMatch(/\x1b\[/);
+      expect(watched.stdout).toMatch(/evacuate host-b\s+migrating\s+done 0\/\d+/);
+      expect(watched.stdout).toMatch(/web-01 → host-[ac]\s+(prepare|precopy|downtime|cleanup)/);
+      expect(watched.stdout).toMatch(/web-01 → host-[ac]\s+migrated\s+downtime \d+ ms/);
+      expect(watched.stdout).toMatch(/host-b: evacuated — \d\/\d VMs moved/);
+      const both = await liveshift(['evacuate', 'host-c', '--watch', '--json'], env);
+      expect(both.code).toBe(2);
     } finally {
       await stack.stop();
     }
