@@ -41,6 +41,9 @@ describe('state file versions', () => {
     // Version 3's tables exist, empty: no agent registered, no migration committed.
     expect(db.prepare('SELECT COUNT(*) FROM host_agents').pluck().get()).toBe(0);
     expect(db.prepare('SELECT COUNT(*) FROM migration_control').pluck().get()).toBe(0);
+    // Version 4's too: no host being evacuated, no slot held.
+    expect(db.prepare('SELECT COUNT(*) FROM evacuations').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT COUNT(*) FROM migration_slots').pluck().get()).toBe(0);
     db.close();
   });
 
