@@ -50,6 +50,13 @@ describe('replay of recorded histories', () => {
     expect(files.length - direct.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('covers an evacuation: a run that continued as new and the run that finished it', () => {
+    expect(files.filter((f) => f.startsWith('evacuation-')).sort()).toEqual([
+      'evacuation-continued-as-new.evacuation.json',
+      'evacuation-evacuated.evacuation.json',
+    ]);
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     await expect(
