@@ -26,6 +26,8 @@ export interface Candidate {
   earlyDisks: number;
   /** null: the host sets no memory limit. */
   freeMiB: number | null;
+  /** VMs on the host now plus migrations heading there: spreads ties over the pool. */
+  load: number;
 }
 
 export type Ranking = { ok: true; candidates: Candidate[] } | { ok: false; reason: string };
@@ -57,20 +59,29 @@ function refusal(view: PlacementView, vm: Vm, host: string): string | null {
 const earlyDisks = (pool: Pool, vm: Vm, host: string, plan: PlanKind) =>
   plan === 'legacy' ? 0 : vm.vbds.filter((vbd) => canAttachEarly(pool, vbd, host).early).length;
 
+const load = (view: PlacementView, host: string) =>
+  view.pool.vms.filter((v) => v.residentOn === host).length + view.slots.filter((s) => s.destination === host).length;
+
 /**
  * Every host that can take the VM, best first: most early-attachable disks (least downtime),
- * then most free memory, then name. Not ok, with every host's reason, when none can.
+ * then most free memory, then least loaded, then name. Not ok, with every host's reason, when none can.
  */
 export function rankDestinations(view: PlacementView, vm: Vm, plan: PlanKind): Ranking {
   const others = view.pool.hosts.map((h) => h.name).filter((h) => h !== vm.residentOn);
   const reasons = others.map((host) => ({ host, why: refusal(view, vm, host) }));
   const candidates = reasons
     .filter((r) => r.why === null)
-    .map(({ host }) => ({ host, earlyDisks: earlyDisks(view.pool, vm, host, plan), freeMiB: freeMemory(view, host) }))
+    .map(({ host }) => ({
+      host,
+      earlyDisks: earlyDisks(view.pool, vm, host, plan),
+      freeMiB: freeMemory(view, host),
+      load: load(view, host),
+    }))
     .sort(
       (a, b) =>
         b.earlyDisks - a.earlyDisks ||
         (b.freeMiB ?? Infinity) - (a.freeMiB ?? Infinity) ||
+        a.load - b.load ||
         a.host.localeCompare(b.host),
     );
   if (candidates.length > 0) return { ok: true, candidates };

@@ -60,6 +60,18 @@ describe('rankDestinations', () => {
     expect(legacy.ok && legacy.candidates.map((c) => c.host)).toEqual(['c', 'legacy', 'b']);
   });
 
+  it('spreads ties over the pool: fewest VMs resident or heading there first', () => {
+    const p = pool({ hosts: [{ name: 'src' }, { name: 'b' }, { name: 'c' }], vms: [vm('v', 'src'), vm('w', 'b')] });
+    const first = rankDestinations(view(p), find(p, 'v'), 'early-attach');
+    expect(first.ok && first.candidates.map((c) => [c.host, c.load])).toEqual([
+      ['c', 0],
+      ['b', 1],
+    ]);
+    const slots = [1, 2].map(() => ({ source: 'src', destination: 'c', memoryMiB: 1 }));
+    const later = rankDestinations(view(p, { slots }), find(p, 'v'), 'early-attach');
+    expect(later.ok && later.candidates.map((c) => c.host)).toEqual(['b', 'c']);
+  });
+
   it('counts residents and migrations heading to a host against its memory', () => {
     const p = pool();
     expect(freeMemory(view(p), 'b')).toBe(256);
