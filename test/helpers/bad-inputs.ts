@@ -246,7 +246,52 @@ export const CLI_CASES: CliCase[] = [
   {
     name: 'abort of an unknown workflow id',
     args: ['abort', UNKNOWN_WORKFLOW_ID],
-    message: new RegExp(`^liveshift: no running migration ${UNKNOWN_WORKFLOW_ID}$`),
+    message: new RegExp(`^liveshift: no running migration or evacuation ${UNKNOWN_WORKFLOW_ID}$`),
+  },
+  {
+    name: '--watch with --json',
+    args: ['migrate', 'vm-1', '--to', 'host-b', '--watch', '--json'],
+    message: /^liveshift: option '--watch' cannot be used with option '--json'$/,
+  },
+  {
+    name: 'evacuation of an unknown host',
+    args: ['evacuate', 'host-z'],
+    message: /^liveshift: unknown host "host-z" \(known: host-a, host-b\)$/,
+  },
+  {
+    name: 'evacuation cap of 0',
+    args: ['evacuate', 'host-a', '--concurrency', '0'],
+    message: /^liveshift: invalid evacuation: caps\.perSource: a cap must be a whole number ≥ 1$/,
+  },
+  {
+    name: 'evacuation cap that is not a number',
+    args: ['evacuate', 'host-a', '--per-destination', 'two'],
+    message: /^liveshift: --per-destination must be a whole number, got "two"$/,
+  },
+  {
+    name: 'schedule with a bad cron expression',
+    args: ['schedule', 'evacuate', 'host-a', '--cron', 'at noon'],
+    message: /^liveshift: invalid schedule: .*cron.*$/i,
+  },
+  {
+    name: 'schedule with neither --cron nor --every',
+    args: ['schedule', 'evacuate', 'host-a'],
+    message: /^liveshift: give exactly one of --cron "<expression>" or --every <interval>$/,
+  },
+  {
+    name: 'schedule with an interval of 0',
+    args: ['schedule', 'evacuate', 'host-a', '--every', '0h'],
+    message: /^liveshift: --every: an interval such as 90s, 30m, 24h or 7d$/,
+  },
+  {
+    name: 'delete of an unknown schedule',
+    args: ['schedule', 'delete', 'evacuate-host-z'],
+    message: /^liveshift: no schedule evacuate-host-z$/,
+  },
+  {
+    name: 'report of an unknown workflow id',
+    args: ['report', UNKNOWN_WORKFLOW_ID],
+    message: new RegExp(`^liveshift: .*${UNKNOWN_WORKFLOW_ID}.*$`),
   },
   {
     name: 'migrate with no state file',
