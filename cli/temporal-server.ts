@@ -1,21 +1,24 @@
 // Finds or builds the Temporal CLI, runs `temporal server start-dev` with liveshift's search
 // attributes, waits until it answers, and stops it cleanly.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeFlags, searchAttributes } from '../workflows/definitions';
+import { cachedGoTool, goCacheDir, goInstallOnce, type GoTool } from './go-install';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-const CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+const CLI_TOOL: GoTool = {
+  title: 'the Temporal CLI',
+  module: 'github.com/temporalio/cli/cmd/temporal',
+  version: TEMPORAL_CLI_VERSION,
+  binary: 'temporal',
+  cacheName: `temporal-cli-${TEMPORAL_CLI_VERSION}`,
+};
 
 /** Per-user cache outside any clone, so fresh clones and CI reuse one build. */
-export function cliCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  return join(base, 'liveshift', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
-}
+export const cliCacheDir = (): string => goCacheDir(CLI_TOOL);
 
 export function findTemporalCli(): string | undefined {
   const fromEnv = process.env.TEMPORAL_CLI;
@@ -27,30 +30,18 @@ export function findTemporalCli(): string | undefined {
     .split(delimiter)
     .map((d) => join(d, 'temporal'))
     .find((p) => existsSync(p));
-  if (onPath) return onPath;
-  const cached = join(cliCacheDir(), 'temporal');
-  return existsSync(cached) ? cached : undefined;
+  return onPath ?? cachedGoTool(CLI_TOOL);
 }
 
 /** The CLI binary, built once with `go install` when neither PATH nor the cache has one. */
 export function ensureTemporalCli(log: (line: string) => void = console.error): string {
   const found = findTemporalCli();
   if (found) return found;
-  const dir = cliCacheDir();
-  mkdirSync(dir, { recursive: true });
-  log(
-    `liveshift: building the Temporal CLI ${TEMPORAL_CLI_VERSION} once into ${dir} (go install; a few minutes the first time)...`,
-  );
-  const built = spawnSync('go', ['install', `${CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
-    env: { ...process.env, GOBIN: dir },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (built.error || built.status !== 0)
-    throw new Error(
-      `could not build the Temporal CLI (go install ${CLI_MODULE}@${TEMPORAL_CLI_VERSION}): ${built.error?.message ?? `exit ${built.status}`}; install \`temporal\` on PATH or set TEMPORAL_CLI`,
-    );
-  log('liveshift: Temporal CLI built.');
-  return join(dir, 'temporal');
+  try {
+    return goInstallOnce(CLI_TOOL, log);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; install \`temporal\` on PATH or set TEMPORAL_CLI`);
+  }
 }
 
 export async function freePort(): Promise<number> {
