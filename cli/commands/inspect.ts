@@ -1,5 +1,5 @@
 // `status`, `abort`, `list`: looking at and steering migrations through Temporal.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { MigrationResult } from '../../domain/request';
 import { zodMessage } from '../../domain/zod-message';
 import {
@@ -9,7 +9,13 @@ import {
   progressQuery,
   searchAttributes as SA,
 } from '../../workflows/definitions';
-import { EVACUATE_WORKFLOW, evacuationAbortUpdate } from '../../workflows/evacuation-definitions';
+import {
+  EVACUATE_WORKFLOW,
+  evacuationAbortUpdate,
+  evacuationProgressQuery,
+  type EvacuationResult,
+} from '../../workflows/evacuation-definitions';
+import { evacuationTable } from './evacuate';
 import { connectClient } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { summary, table } from '../format';
@@ -18,8 +24,9 @@ export async function statusCommand(workflowId: string, o: { json?: boolean }): 
   const client = await connectClient();
   const handle = client.workflow.getHandle(workflowId);
   const desc = await handle.describe().catch((err: unknown) => {
-    throw err instanceof WorkflowNotFoundError ? new UsageError(`no migration ${workflowId}`) : err;
+    throw err instanceof WorkflowNotFoundError ? new UsageError(`no migration or evacuation ${workflowId}`) : err;
   });
+  if (desc.type === EVACUATE_WORKFLOW) return evacuationStatus(handle, desc.status.name, o.json === true);
   const progress = await handle.query(progressQuery).catch(() => null);
   const result = desc.status.name === 'COMPLETED' ? ((await handle.result()) as MigrationResult) : null;
   if (o.json) {
@@ -37,6 +44,20 @@ export async function statusCommand(workflowId: string, o: { json?: boolean }): 
       ),
     );
   if (result) console.log(summary(result));
+  return EXIT.ok;
+}
+
+async function evacuationStatus(handle: WorkflowHandle, status: string, json: boolean): Promise<number> {
+  const progress = await handle.query(evacuationProgressQuery).catch(() => null);
+  const result = status === 'COMPLETED' ? ((await handle.result()) as EvacuationResult) : null;
+  if (json) console.log(JSON.stringify({ workflowId: handle.workflowId, status, progress, result }));
+  else if (result) console.log(evacuationTable(result));
+  else {
+    const counts = progress
+      ? `, ${progress.phase}: ${progress.finished.length}/${progress.total} done, ${progress.running.length} running`
+      : '';
+    console.log(`${handle.workflowId}: ${status}${counts}`);
+  }
   return EXIT.ok;
 }
 

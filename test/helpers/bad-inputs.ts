@@ -241,7 +241,7 @@ export const CLI_CASES: CliCase[] = [
   {
     name: 'status of an unknown workflow id',
     args: ['status', UNKNOWN_WORKFLOW_ID],
-    message: new RegExp(`^liveshift: no migration ${UNKNOWN_WORKFLOW_ID}$`),
+    message: new RegExp(`^liveshift: no migration or evacuation ${UNKNOWN_WORKFLOW_ID}$`),
   },
   {
     name: 'abort of an unknown workflow id',

@@ -139,6 +139,8 @@ describe('liveshift evacuate on the example pool', () => {
       expect(run.stdout).toMatch(/^cache-01\s+host-[bc]\s+early-attach\s+1\/2\s+\d+\s+migrated/m);
       expect(run.stdout).toMatch(/host-a: evacuated — 2\/2 VMs moved/);
       expect(run.stderr).toMatch(/web-01 → host-[bc]: migrated, downtime \d+ ms/);
+      const status = await liveshift(['status', 'evacuate-host-a'], env);
+      expect(status.stdout).toMatch(/host-a: evacuated — 2\/2 VMs moved/);
       expect(stack.sim.snapshot().vms.filter((v) => v.residentOn === 'host-a')).toEqual([]);
       // And back with the live view (plain lines: stdout is not a terminal here).
       const watched = await liveshift(['evacuate', 'host-b', '--watch', '--concurrency', '1'], env);
