@@ -9,6 +9,9 @@ import { resolve } from 'node:path';
 export const READY_LINE = 'host worker ready';
 export const AGENT_READY_LINE = 'host agent ready';
 export const ORCHESTRATOR_READY_LINE = 'orchestrator ready';
+/** `metrics endpoint: <url>`: where a child serves its metrics (metrics/endpoint.ts), when it does. */
+export const METRICS_LINE = 'metrics endpoint';
+const METRICS_URL = new RegExp(`${METRICS_LINE}: (\\S+)`);
 /** A standby child waits for this line on its stdin before it starts serving. */
 export const ACTIVATE_LINE = 'activate';
 /** A standby child prints this once it has loaded everything and waits. */
@@ -47,6 +50,7 @@ interface Child {
   up: boolean;
   /** Loaded and waiting to be activated. */
   loaded: boolean;
+  metricsUrl?: string;
 }
 
 export class SupervisedProcess {
@@ -71,6 +75,11 @@ export class SupervisedProcess {
     return this.active?.proc.pid;
   }
 
+  /** Where the active process serves its metrics, once it said so (a standby serves none until it takes over). */
+  get metricsUrl(): string | undefined {
+    return this.active?.metricsUrl;
+  }
+
   /** A standby loads everything, then waits; a process started to serve at once serves first, loads after. */
   private spawnChild(standby: boolean): Child {
     const { script, args, env, spec } = { ...this.spec, spec: this.spec };
@@ -88,6 +97,11 @@ export class SupervisedProcess {
         if (child === this.spare) this.spareWaiters.splice(0).forEach((w) => w());
       }
       if (spec.upLine && text.includes(spec.upLine)) child.up = true;
+      const metrics = METRICS_URL.exec(text)?.[1];
+      if (metrics && !child.metricsUrl) {
+        child.metricsUrl = metrics;
+        this.log(`liveshift: ${spec.name} metrics at ${metrics}`);
+      }
       if (child.ready || !text.includes(spec.readyLine)) return;
       child.up = child.ready = true;
       if (child === this.active) this.readyWaiters.splice(0).forEach((w) => w());
