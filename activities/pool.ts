@@ -1,11 +1,12 @@
 // Pool-level activities, run by the orchestrator worker: the inventory snapshot the planner reads,
 // measurement from the hypervisors' own events, and the end-of-migration record — where the
 // orchestrator's metrics count the migration (metrics/migration-metrics.ts).
+import { z } from 'zod';
 import { MIGRATION_END_OP } from '../domain/events';
 import { measure, type Measurement } from '../domain/measure';
 import type { Pool } from '../domain/pool';
-import type { Outcome, PlanKind } from '../domain/request';
-import type { RollbackCause } from '../domain/rollback-cause';
+import { planKindSchema, type Outcome, type PlanKind } from '../domain/request';
+import { rollbackCauseSchema, type RollbackCause } from '../domain/rollback-cause';
 import type { Inventory, MigrationControl } from '../domain/toolstack';
 import type { MigrationMetrics } from '../metrics/migration-metrics';
 
@@ -21,6 +22,13 @@ export interface MigrationEnd {
   /** Present when the migration rolled back. */
   rollbackCause?: RollbackCause;
 }
+
+/** What the metrics read of an end; without it (an older history's input) nothing is counted. */
+const countedSchema = z.object({
+  plan: planKindSchema,
+  earlyAttached: z.number().int().min(0).default(0),
+  rollbackCause: rollbackCauseSchema.optional(),
+});
 
 export function createPoolActivities(inventory: Inventory & MigrationControl, metrics?: MigrationMetrics) {
   return {
@@ -65,14 +73,16 @@ export type PoolActivities = ReturnType<typeof createPoolActivities>;
  * the result's (measureMigration), so the histograms agree with the results.
  */
 function count(metrics: MigrationMetrics, inventory: Inventory, end: MigrationEnd, problems: string[]): void {
-  if (end.plan === undefined) return;
+  const counted = countedSchema.safeParse(end);
+  if (!counted.success) return;
+  const { plan, earlyAttached, rollbackCause } = counted.data;
   const measured = measure(inventory.events(end.migrationId), 0);
   metrics.record({
     migrationId: end.migrationId,
-    plan: end.plan,
+    plan,
     outcome: problems.length === 0 ? end.outcome : 'failed',
     downtime: measured.window ? measured : null,
-    earlyAttached: end.earlyAttached ?? 0,
-    ...(end.rollbackCause ? { rollbackCause: end.rollbackCause } : {}),
+    earlyAttached,
+    ...(rollbackCause ? { rollbackCause } : {}),
   });
 }
