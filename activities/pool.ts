@@ -1,18 +1,36 @@
 // Pool-level activities, run by the orchestrator worker: the inventory snapshot the planner reads,
-// measurement from the hypervisors' own events, and the end-of-migration record.
+// measurement from the hypervisors' own events, and the end-of-migration record — where the
+// orchestrator's metrics count the migration (metrics/migration-metrics.ts).
+import { z } from 'zod';
 import { MIGRATION_END_OP } from '../domain/events';
 import { measure, type Measurement } from '../domain/measure';
 import type { Pool } from '../domain/pool';
+import { planKindSchema, type Outcome, type PlanKind } from '../domain/request';
+import { rollbackCauseSchema, type RollbackCause } from '../domain/rollback-cause';
 import type { Inventory, MigrationControl } from '../domain/toolstack';
+import type { MigrationMetrics } from '../metrics/migration-metrics';
 
 export interface MigrationEnd {
   migrationId: string;
   vmUuid: string;
-  outcome: string;
+  outcome: Outcome;
   atMs: number;
+  /** For the metrics; absent in histories recorded before them (nothing is counted then). */
+  plan?: PlanKind;
+  /** How many disks the plan attached before the window. */
+  earlyAttached?: number;
+  /** Present when the migration rolled back. */
+  rollbackCause?: RollbackCause;
 }
 
-export function createPoolActivities(inventory: Inventory & MigrationControl) {
+/** What the metrics read of an end; without it (an older history's input) nothing is counted. */
+const countedSchema = z.object({
+  plan: planKindSchema,
+  earlyAttached: z.number().int().min(0).default(0),
+  rollbackCause: rollbackCauseSchema.optional(),
+});
+
+export function createPoolActivities(inventory: Inventory & MigrationControl, metrics?: MigrationMetrics) {
   return {
     async snapshotPool(): Promise<Pool> {
       return inventory.snapshot();
@@ -42,8 +60,29 @@ export function createPoolActivities(inventory: Inventory & MigrationControl) {
       const leaked = inventory.attachments(end.vmUuid).filter((a) => a.host !== hosts[0]);
       const problems = leaked.map((a) => `invariant 4: ${a.device} still attached on ${a.host}`);
       if (hosts.length !== 1) problems.unshift(`invariant 2: VM running on ${hosts.length} hosts`);
+      if (metrics) count(metrics, inventory, end, problems);
       return problems;
     },
   };
 }
 export type PoolActivities = ReturnType<typeof createPoolActivities>;
+
+/**
+ * The migration as its result will say: a violated invariant makes the outcome `failed` (as the
+ * workflow does with these problems), and the downtime is measured from the same hosts' events as
+ * the result's (measureMigration), so the histograms agree with the results.
+ */
+function count(metrics: MigrationMetrics, inventory: Inventory, end: MigrationEnd, problems: string[]): void {
+  const counted = countedSchema.safeParse(end);
+  if (!counted.success) return;
+  const { plan, earlyAttached, rollbackCause } = counted.data;
+  const measured = measure(inventory.events(end.migrationId), 0);
+  metrics.record({
+    migrationId: end.migrationId,
+    plan,
+    outcome: problems.length === 0 ? end.outcome : 'failed',
+    downtime: measured.window ? measured : null,
+    earlyAttached,
+    ...(rollbackCause ? { rollbackCause } : {}),
+  });
+}

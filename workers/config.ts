@@ -82,6 +82,12 @@ const envSchema = z
     LIVESHIFT_AGENT_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(0)),
     /** Required from callers when set; required to bind anything but loopback. */
     LIVESHIFT_AGENT_TOKEN: secret,
+    /** Unset: no metrics endpoint. 0: any free port (printed at start; what `liveshift up` gives each process). */
+    LIVESHIFT_METRICS_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).optional()),
+    /** Where the metrics endpoint listens (metrics/endpoint.ts): loopback unless a token authenticates scrapers. */
+    LIVESHIFT_METRICS_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+    /** Required from scrapers when set; required to bind anything but loopback. */
+    LIVESHIFT_METRICS_TOKEN: secret,
   })
   .superRefine((e, ctx) => {
     const refuse = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
@@ -100,6 +106,10 @@ const envSchema = z
     if (!isLoopback(e.LIVESHIFT_AGENT_BIND) && e.LIVESHIFT_AGENT_TOKEN === undefined)
       refuse(
         `LIVESHIFT_AGENT_BIND=${e.LIVESHIFT_AGENT_BIND} is not a loopback address: set LIVESHIFT_AGENT_TOKEN so the agent can authenticate its callers`,
+      );
+    if (e.LIVESHIFT_METRICS_PORT !== undefined && !isLoopback(e.LIVESHIFT_METRICS_BIND) && !e.LIVESHIFT_METRICS_TOKEN)
+      refuse(
+        `LIVESHIFT_METRICS_BIND=${e.LIVESHIFT_METRICS_BIND} is not a loopback address: set LIVESHIFT_METRICS_TOKEN so the metrics endpoint can authenticate its scrapers`,
       );
   })
   .transform((e) => {
@@ -123,6 +133,11 @@ const envSchema = z
         : (false as const),
       apiKey: e.TEMPORAL_API_KEY,
       agent: { bind: e.LIVESHIFT_AGENT_BIND, port: e.LIVESHIFT_AGENT_PORT, token: e.LIVESHIFT_AGENT_TOKEN },
+      /** Undefined: no metrics endpoint in this process. */
+      metrics:
+        e.LIVESHIFT_METRICS_PORT === undefined
+          ? undefined
+          : { bind: e.LIVESHIFT_METRICS_BIND, port: e.LIVESHIFT_METRICS_PORT, token: e.LIVESHIFT_METRICS_TOKEN },
     };
   });
 

@@ -4,13 +4,15 @@
 // whose process crashed answers again within milliseconds. A process started to serve at once
 // starts its agent first and loads the SDK after, so it answers direct calls as soon as it can.
 import { warmUp } from '../agent/warm-up';
+import { startMetricsEndpoint } from '../metrics/endpoint';
+import { installRuntime } from '../metrics/process';
 import { SimPool } from '../sim/sim-pool';
 import { loadConfig } from './config';
 import { connectionFailure, nativeConnectionOptions } from './connection';
 import { startHostAgent } from './host-agent';
 import { awaitActivation } from './standby';
 import { hostToolstack } from './toolstack';
-import { AGENT_READY_LINE, READY_LINE, STANDBY_ENV, WARM_UP_ENV } from './supervisor';
+import { AGENT_READY_LINE, METRICS_LINE, READY_LINE, STANDBY_ENV, WARM_UP_ENV } from './supervisor';
 
 /** The Temporal SDK and the host worker: loaded at run time, so a bad configuration fails before. */
 function loadWorkerModules() {
@@ -33,8 +35,12 @@ async function main(): Promise<void> {
   const toolstack = hostToolstack(sim, host);
   const agent = await startHostAgent({ host, toolstack, registry: sim, control: sim, ...config.agent });
   console.log(`${AGENT_READY_LINE}: ${host} ${agent.url}`);
+  // After the agent (a host that took over answers direct calls first), and only once active: a
+  // standby binds nothing, so it never competes for its predecessor's port.
+  const metrics = config.metrics ? await startMetricsEndpoint(config.metrics) : undefined;
+  if (metrics) console.log(`${METRICS_LINE}: ${metrics.url}`);
   const { DefaultLogger, NativeConnection, Runtime, createHostWorker } = preloaded ?? loadWorkerModules();
-  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+  await installRuntime(Runtime, { logger: new DefaultLogger(config.logLevel) }, metrics);
   const options = nativeConnectionOptions(config); // TLS and API key from the environment only
   const connection = await NativeConnection.connect(options).catch((err: unknown) => {
     throw new Error(`cannot connect to Temporal at ${config.address}: ${connectionFailure(err, config)}`);
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
   const running = worker.run();
   console.log(`${READY_LINE}: ${host}`);
   await running;
+  await metrics?.close();
   await agent.close();
   await connection.close();
   await toolstack.close();

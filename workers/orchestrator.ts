@@ -8,6 +8,7 @@ import { createPoolActivities } from '../activities/pool';
 import { createSwitchoverActivities } from '../activities/switchover';
 import { ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
 import { journalOf } from '../agent/journal';
+import type { MigrationMetrics } from '../metrics/migration-metrics';
 import type { AgentRegistry, Evacuations, Inventory, MigrationControl } from '../domain/toolstack';
 
 export interface OrchestratorOptions {
@@ -16,6 +17,8 @@ export interface OrchestratorOptions {
   inventory: Inventory & MigrationControl & AgentRegistry & Evacuations;
   /** Sent to the hosts' agents when they require one (LIVESHIFT_AGENT_TOKEN). */
   agentToken?: Token;
+  /** Where every migration's end is counted (metrics/migration-metrics.ts); none: not counted. */
+  metrics?: MigrationMetrics;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -31,7 +34,7 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
       ? { workflowBundle: o.workflowBundle }
       : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: {
-      ...createPoolActivities(o.inventory),
+      ...createPoolActivities(o.inventory, o.metrics),
       ...createEvacuationActivities(o.inventory),
       ...createSwitchoverActivities(agents, journalOf(o.inventory)),
     },

@@ -13,6 +13,9 @@ import type { Token } from '../agent/auth';
 import type { RunningAgent } from '../agent/server';
 import { poolSchema, type PoolInput } from '../domain/pool';
 import type { MigrationRequest, MigrationResult } from '../domain/request';
+import { startMetricsEndpoint, type MetricsEndpoint } from '../metrics/endpoint';
+import { MigrationMetrics } from '../metrics/migration-metrics';
+import { childMetricsEnv, installRuntime, type MetricsOptions } from '../metrics/process';
 import { bootQemuGuests } from '../qemu/boot';
 import { SimPool } from '../sim/sim-pool';
 import { migrate, startMigration, type MigrationHandle } from '../client/migrations';
@@ -35,6 +38,8 @@ export interface StackOptions {
   /** The orchestrator in a supervised child process too (it can then be killed). */
   orchestratorProcess?: boolean;
   agentToken?: Token;
+  /** A metrics endpoint in this process and in each child (any free port each; printed through `log`). */
+  metrics?: MetricsOptions;
   logLevel?: LogLevel;
   log?: (line: string) => void;
 }
@@ -47,17 +52,29 @@ export interface Stack {
   stateFile: string;
   hosts: Map<string, SupervisedProcess>;
   orchestrator: SupervisedProcess | undefined;
+  /** This process's metrics endpoint (children's: `hosts.get(h).metricsUrl`, `orchestrator.metricsUrl`). */
+  metricsUrl: string | undefined;
   migrate(req: MigrationAsk): Promise<MigrationResult>;
   start(req: MigrationAsk): Promise<MigrationHandle>;
   stop(): Promise<void>;
 }
 
-let runtimeInstalled = false;
+/** Once per process; with the core exporter it was installed with, if any (a later stack's endpoint reads it too). */
+let installed: { sdkExporter: string | undefined } | undefined;
 /** This process decides when to stop, so the SDK runtime must not react to signals on its own. */
-function installRuntime(level: LogLevel): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
-  runtimeInstalled = true;
+async function installStackRuntime(level: LogLevel, endpoint: MetricsEndpoint | undefined): Promise<void> {
+  if (installed) {
+    if (endpoint) endpoint.sdkExporter = installed.sdkExporter;
+    return;
+  }
+  await installRuntime(Runtime, { logger: new DefaultLogger(level), shutdownSignals: [] }, endpoint);
+  installed = { sdkExporter: endpoint?.sdkExporter };
+}
+
+/** What runs in this process, for the log line of its metrics endpoint. */
+function servedHere(o: StackOptions): string {
+  const roles = [o.orchestratorProcess ? '' : 'orchestrator', o.hostProcesses ? '' : 'host workers'].filter(Boolean);
+  return roles.length > 0 ? roles.join(' and ') : 'client';
 }
 
 /** A fresh state file in a temporary directory, initialised with `pool`. */
@@ -70,8 +87,11 @@ export function scratchState(pool: PoolInput): string {
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
-  installRuntime(o.logLevel ?? 'ERROR');
   const log = o.log ?? (() => undefined);
+  const migrations = o.metrics && !o.orchestratorProcess ? new MigrationMetrics() : undefined;
+  const metrics = o.metrics ? await startMetricsEndpoint({ ...o.metrics, migrations }) : undefined;
+  if (metrics) log(`liveshift: ${servedHere(o)} metrics at ${metrics.url}`);
+  await installStackRuntime(o.logLevel ?? 'ERROR', metrics);
   const sim = SimPool.open(o.stateFile);
   const pool = sim.config();
   const env = {
@@ -81,6 +101,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     TEMPORAL_NAMESPACE: 'default',
     LIVESHIFT_STATE: o.stateFile,
     LIVESHIFT_LOG_LEVEL: o.logLevel ?? 'ERROR',
+    ...childMetricsEnv(o.metrics),
   };
   const hosts = new Map<string, SupervisedProcess>();
   const agents: RunningAgent[] = [];
@@ -112,7 +133,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     }
   }
   const orchestrator = o.orchestratorProcess ? superviseOrchestrator(env, log, o.workflowBundlePath) : undefined;
-  if (!orchestrator) workers.push(await inProcessOrchestrator(native, sim, o));
+  if (!orchestrator) workers.push(await inProcessOrchestrator(native, sim, o, migrations));
   const running = workers.map((w) => w.run());
   // Started and settled: a standby still loading would compete with the first migrations for the CPU.
   // With host processes (a stack like `liveshift up`'s) the runner in this process warms up too.
@@ -126,6 +147,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stateFile: o.stateFile,
     hosts,
     orchestrator,
+    metricsUrl: metrics?.url,
     migrate: (r) => migrate(client, sim.snapshot(), full(r)),
     start: (r) => startMigration(client, sim.snapshot(), full(r)),
     async stop() {
@@ -134,6 +156,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.all([...running, children]);
       await Promise.all(agents.map((a) => a.close()));
+      await metrics?.close();
       await Promise.all(toolstacks.map((t) => t.close()));
       await client.connection.close();
       await native.close();
@@ -142,11 +165,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
 }
 
-function inProcessOrchestrator(native: NativeConnection, sim: SimPool, o: StackOptions): Promise<Worker> {
+function inProcessOrchestrator(
+  native: NativeConnection,
+  sim: SimPool,
+  o: StackOptions,
+  metrics: MigrationMetrics | undefined,
+): Promise<Worker> {
   return createOrchestratorWorker({
     connection: native,
     namespace: 'default',
     inventory: sim,
+    ...(metrics ? { metrics } : {}),
     ...(o.agentToken ? { agentToken: o.agentToken } : {}),
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : {}),
   });

@@ -9,6 +9,9 @@ import { resolve } from 'node:path';
 export const READY_LINE = 'host worker ready';
 export const AGENT_READY_LINE = 'host agent ready';
 export const ORCHESTRATOR_READY_LINE = 'orchestrator ready';
+/** `metrics endpoint: <url>`: where a child serves its metrics (metrics/endpoint.ts), when it does. */
+export const METRICS_LINE = 'metrics endpoint';
+const METRICS_URL = new RegExp(`${METRICS_LINE}: (\\S+)\\r?\\n`);
 /** A standby child waits for this line on its stdin before it starts serving. */
 export const ACTIVATE_LINE = 'activate';
 /** A standby child prints this once it has loaded everything and waits. */
@@ -47,6 +50,9 @@ interface Child {
   up: boolean;
   /** Loaded and waiting to be activated. */
   loaded: boolean;
+  metricsUrl?: string;
+  /** What it printed last, until its metrics line came whole (a line can arrive in two chunks). */
+  stdoutTail: string;
 }
 
 export class SupervisedProcess {
@@ -71,6 +77,11 @@ export class SupervisedProcess {
     return this.active?.proc.pid;
   }
 
+  /** Where the active process serves its metrics, once it said so (a standby serves none until it takes over). */
+  get metricsUrl(): string | undefined {
+    return this.active?.metricsUrl;
+  }
+
   /** A standby loads everything, then waits; a process started to serve at once serves first, loads after. */
   private spawnChild(standby: boolean): Child {
     const { script, args, env, spec } = { ...this.spec, spec: this.spec };
@@ -80,7 +91,7 @@ export class SupervisedProcess {
       env: { ...env, ...(standby ? { [STANDBY_ENV]: '1' } : {}), ...(warm ? { [WARM_UP_ENV]: '1' } : {}) },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    const child: Child = { proc, standby, ready: false, up: false, loaded: false };
+    const child: Child = { proc, standby, ready: false, up: false, loaded: false, stdoutTail: '' };
     proc.stdout?.on('data', (d: Buffer) => {
       const text = d.toString();
       if (!child.loaded && text.includes(STANDING_BY_LINE)) {
@@ -88,12 +99,20 @@ export class SupervisedProcess {
         if (child === this.spare) this.spareWaiters.splice(0).forEach((w) => w());
       }
       if (spec.upLine && text.includes(spec.upLine)) child.up = true;
+      if (!child.metricsUrl) this.noteMetricsUrl(child, text);
       if (child.ready || !text.includes(spec.readyLine)) return;
       child.up = child.ready = true;
       if (child === this.active) this.readyWaiters.splice(0).forEach((w) => w());
     });
     proc.once('exit', (code, signal) => this.onExit(child, signal ?? `code ${code}`));
     return child;
+  }
+
+  private noteMetricsUrl(child: Child, text: string): void {
+    const tail = child.stdoutTail + text;
+    child.metricsUrl = METRICS_URL.exec(tail)?.[1];
+    child.stdoutTail = child.metricsUrl ? '' : tail.slice(-200);
+    if (child.metricsUrl) this.log(`liveshift: ${this.spec.name} metrics at ${child.metricsUrl}`);
   }
 
   private activate(child: Child): void {

@@ -26,7 +26,7 @@ import { zodMessage } from '../domain/zod-message';
 import { abortedFailure, Interpreter, type InterpreterHooks } from './interpreter';
 import { MigrationState } from './migration-state';
 import { PATCHES } from './patches';
-import { describeFailure, rollBack } from './rollback';
+import { describeFailure, rollBack, rollbackCauseOf } from './rollback';
 import type { Ending, Run } from './run';
 
 const poolOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } } as const;
@@ -90,10 +90,11 @@ async function execute(run: Run, interpreter: Interpreter): Promise<Ending> {
   try {
     for (const name of REVERSIBLE_PHASES) await interpreter.runPhase(m.phases[name]);
   } catch (err) {
-    const reason = state.abortReason !== null ? `aborted: ${state.abortReason}` : describeFailure(err);
+    const aborted = state.abortReason !== null;
+    const reason = aborted ? `aborted: ${state.abortReason}` : describeFailure(err);
     if (await runsOn(run, m.to))
       return goForward(interpreter, m.phases.cleanup, `${reason} (after the VM started on ${m.to})`);
-    return rollBack(run, interpreter.attempted, reason);
+    return rollBack(run, interpreter.attempted, reason, aborted ? 'aborted' : rollbackCauseOf(err));
   }
   return goForward(interpreter, m.phases.cleanup);
 }
@@ -120,6 +121,10 @@ async function finish({ m, state, pool }: Run, ending: Ending): Promise<Migratio
     vmUuid: m.vmUuid,
     outcome: ending.outcome,
     atMs: Date.now(),
+    // For the orchestrator's metrics only: no command depends on them, so histories replay unchanged.
+    plan: m.kind,
+    earlyAttached: m.vbds.filter((v) => v.early).length,
+    ...(ending.rollbackCause ? { rollbackCause: ending.rollbackCause } : {}),
   });
   const { outcome, reason } =
     problems.length === 0

@@ -1,13 +1,20 @@
 // Running the compiled rollback plan (domain/rollback.ts): restore, then clean the destination.
 // The restore ends the pause of a suspended VM, so it is dispatched directly like the downtime.
+import { ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { CancellationScope, patched } from '@temporalio/workflow';
 import type { AtomCall } from '../domain/atoms';
+import { causeOfFailureType, type RollbackCause } from '../domain/rollback-cause';
 import { planRollback, precopyPauses } from '../domain/rollback';
 import { Interpreter } from './interpreter';
 import type { Ending, Run } from './run';
 import { PATCHES } from './patches';
 
-export async function rollBack(run: Run, attempted: AtomCall[], reason: string): Promise<Ending> {
+export async function rollBack(
+  run: Run,
+  attempted: AtomCall[],
+  reason: string,
+  rollbackCause: RollbackCause,
+): Promise<Ending> {
   const { m, state, pool } = run;
   const hooks = {
     beforeDispatch: () => state.enter('rollback'),
@@ -24,6 +31,7 @@ export async function rollBack(run: Run, attempted: AtomCall[], reason: string):
     return {
       outcome: 'failed',
       reason: `${reason}; rollback could not restore the VM on ${m.from}: ${describeFailure(err)}`,
+      rollbackCause,
     };
   }
   // The VM runs on the source again; a destination that cannot be cleaned (a dead host) does not
@@ -40,11 +48,13 @@ export async function rollBack(run: Run, attempted: AtomCall[], reason: string):
       return {
         outcome: 'failed',
         reason: `${reason}; after rollback the VM runs on [${hosts.join(', ')}], not on ${m.from}`,
+        rollbackCause,
       };
   }
   return {
     outcome: 'rolled-back',
     reason: leftover === undefined ? reason : `${reason}; destination cleanup incomplete: ${leftover}`,
+    rollbackCause,
   };
 }
 
@@ -53,4 +63,17 @@ export function describeFailure(err: unknown): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The failure chain's cause label (domain/rollback-cause.ts): the outermost failure that names one
+ * — an atom's typed failure (fault, host unreachable, aborted inside the window) or a timeout.
+ */
+export function rollbackCauseOf(err: unknown): RollbackCause {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof TimeoutFailure) return 'timeout';
+    const cause = e instanceof ApplicationFailure ? causeOfFailureType(e.type) : undefined;
+    if (cause) return cause;
+  }
+  return 'other';
 }

@@ -3,6 +3,7 @@ import type { ActivityInterfaceFor } from '@temporalio/workflow';
 import type { PoolActivities } from '../activities/pool';
 import type { MigrationPlan } from '../domain/planner';
 import type { Outcome } from '../domain/request';
+import type { RollbackCause } from '../domain/rollback-cause';
 import type { MigrationState } from './migration-state';
 
 export interface Run {
@@ -17,4 +18,6 @@ export interface Run {
 export interface Ending {
   outcome: Outcome;
   reason?: string;
+  /** Set when the rollback plan ran, for the orchestrator's metrics (not part of the result). */
+  rollbackCause?: RollbackCause;
 }

@@ -59,6 +59,8 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<Embedded> {
     logLevel: 'WARN',
     log,
     ...(cfg.agent.token ? { agentToken: cfg.agent.token } : {}),
+    // LIVESHIFT_METRICS_PORT is this process's port; each child gets any free one (all printed).
+    ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
   }).catch(async (err: unknown) => {
     await server.stop();
     throw err;
