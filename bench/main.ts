@@ -8,6 +8,10 @@
 // It prints tables and writes .liveshift/bench/results.json.
 //   npm run bench -- [--quick] [--json] [--doc] [--rounds N] [--pool FILE] [--concurrent N]
 // (--doc: also write the tables into docs/performance.md)
+//   npm run bench -- --evacuate [--json] [--doc]
+// runs only the evacuation benchmark (bench/evacuation.ts): 200 VMs drained from 4 hosts at once,
+// makespan against the ideal bound of the caps; writes .liveshift/bench/evacuation.json and exits 1
+// if a cap was exceeded or a VM was left behind.
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,8 +20,9 @@ import { startDevServer } from '../cli/temporal-server';
 import { loadPoolFile } from '../sim/pool-file';
 import { scratchState, startStack } from '../workers/stack';
 import { diskCountPool, DISK_COUNTS, SHORTENED_LATENCY_MS } from './pools';
-import { renderResults, writeSection } from './doc';
-import { printReport, type Report } from './report';
+import { renderEvacuation, renderResults, writeSection } from './doc';
+import { runEvacuationBench } from './evacuation';
+import { printEvacuation, printReport, type Report } from './report';
 import { runSeries, saving, summarize, type Sample } from './series';
 import { runThroughput } from './throughput';
 
@@ -26,6 +31,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     doc: { type: 'boolean', default: false },
+    evacuate: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     pool: { type: 'string', default: 'examples/pool.yaml' },
     concurrent: { type: 'string', default: '50' },
@@ -36,42 +42,59 @@ const OUT = join('.liveshift', 'bench');
 const log = (line: string) => console.error(line);
 
 async function main(): Promise<void> {
-  const rounds = Number(args.rounds ?? (args.quick ? 10 : 50));
-  const exampleRounds = args.quick ? 2 : 10;
   mkdirSync(OUT, { recursive: true });
   const server = await startDevServer({ ui: false, log });
   try {
-    // One bundle for every orchestrator of the run, as tests do: bundling is not per migration.
-    const bundle = resolve(OUT, 'workflow-bundle.js');
-    writeFileSync(
-      bundle,
-      (await bundleWorkflowCode({ workflowsPath: resolve('workflows', 'index.ts'), logger: quiet })).code,
-    );
-    const stackOn = (pool: Parameters<typeof scratchState>[0]) =>
-      startStack({
-        address: server.address,
-        stateFile: scratchState(pool),
-        hostProcesses: true,
-        workflowBundlePath: bundle,
-      });
-    log(`bench: example pool ${args.pool}, ${exampleRounds} rounds`);
-    const example = await series(
-      await stackOn({ ...loadPoolFile(args.pool), name: `bench-${Date.now()}` }),
-      exampleRounds,
-    );
-    log(`bench: 1, 2, 4 and 8 disks, ${rounds} migrations of each plan`);
-    const disks = await series(await stackOn(diskCountPool(`bench-disks-${Date.now()}`)), rounds);
-    log(`bench: ${args.concurrent} migrations at once`);
-    const throughput = await runThroughput(server.address, Number(args.concurrent), bundle, server.pid);
-    const report = buildReport(example, disks, throughput, { rounds, exampleRounds, pool: args.pool });
-    writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
-    if (args.json) console.log(JSON.stringify(report));
-    else printReport(report);
-    if (args.doc) writeSection('results', renderResults(report));
-    console.error(`\nwrote ${join(OUT, 'results.json')}`);
+    const bundle = await writeBundle();
+    if (args.evacuate) await evacuation(server.address, bundle, server.pid);
+    else await full(server.address, bundle, server.pid);
   } finally {
     await server.stop();
   }
+}
+
+/** One bundle for every orchestrator of the run, as tests do: bundling is not per migration. */
+async function writeBundle(): Promise<string> {
+  const bundle = resolve(OUT, 'workflow-bundle.js');
+  writeFileSync(
+    bundle,
+    (await bundleWorkflowCode({ workflowsPath: resolve('workflows', 'index.ts'), logger: quiet })).code,
+  );
+  return bundle;
+}
+
+async function full(address: string, bundle: string, serverPid: number | undefined): Promise<void> {
+  const rounds = Number(args.rounds ?? (args.quick ? 10 : 50));
+  const exampleRounds = args.quick ? 2 : 10;
+  const stackOn = (pool: Parameters<typeof scratchState>[0]) =>
+    startStack({ address, stateFile: scratchState(pool), hostProcesses: true, workflowBundlePath: bundle });
+  log(`bench: example pool ${args.pool}, ${exampleRounds} rounds`);
+  const example = await series(
+    await stackOn({ ...loadPoolFile(args.pool), name: `bench-${Date.now()}` }),
+    exampleRounds,
+  );
+  log(`bench: 1, 2, 4 and 8 disks, ${rounds} migrations of each plan`);
+  const disks = await series(await stackOn(diskCountPool(`bench-disks-${Date.now()}`)), rounds);
+  log(`bench: ${args.concurrent} migrations at once`);
+  const throughput = await runThroughput(address, Number(args.concurrent), bundle, serverPid);
+  const report = buildReport(example, disks, throughput, { rounds, exampleRounds, pool: args.pool });
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (args.json) console.log(JSON.stringify(report));
+  else printReport(report);
+  if (args.doc) writeSection('results', renderResults(report));
+  console.error(`\nwrote ${join(OUT, 'results.json')}`);
+}
+
+async function evacuation(address: string, bundle: string, serverPid: number | undefined): Promise<void> {
+  log('bench: evacuating 4 hosts of 50 VMs each at once');
+  const r = await runEvacuationBench(address, bundle, serverPid);
+  writeFileSync(join(OUT, 'evacuation.json'), `${JSON.stringify(r, null, 2)}\n`);
+  if (args.json) console.log(JSON.stringify(r));
+  else printEvacuation(r);
+  console.error(`\nwrote ${join(OUT, 'evacuation.json')}`);
+  // A run that broke a cap or left a VM behind is not a measurement to publish.
+  if (r.violations.length > 0) throw new Error(`evacuation: ${r.violations.join('; ')}`);
+  if (args.doc) writeSection('evacuation', renderEvacuation(r));
 }
 
 async function series(stack: Awaited<ReturnType<typeof startStack>>, rounds: number): Promise<Sample[]> {

@@ -1,0 +1,199 @@
+// `npm run bench -- --evacuate`: four hosts drained at once, 200 VMs, by four evacuateHost
+// workflows sharing one set of caps. What matters is how close the makespan comes to the ideal
+// bound — the migrations' own durations (from the hosts' event log) spread over every slot the caps
+// allow — since the difference is what scheduling costs: a slot's refill after a migration ends,
+// the drain before each continue-as-new, the tail. Also: orchestrator CPU per migration, peak
+// memory per process, and the evacuation workflows' history per run.
+import type { Client } from '@temporalio/client';
+import { startEvacuation } from '../client/evacuations';
+import {
+  migrationSpans,
+  peakConcurrency,
+  type MigrationSpan,
+  type PeakConcurrency,
+} from '../domain/evacuation-measure';
+import { vmUuid } from '../domain/ids';
+import type { EvacuationCaps, EvacuationResult } from '../workflows/evacuation-definitions';
+import { scratchState, startStack, type Stack } from '../workers/stack';
+import { evacuationPool, type EvacuationPoolShape } from './pools';
+import { cpuOf, hostPids, peaks } from './procstat';
+import { median, percentile } from './stats';
+
+export const EVACUATION_SHAPE: EvacuationPoolShape = { sources: 4, destinations: 4, vmsPerSource: 50, timeScale: 0.2 };
+export const EVACUATION_CAPS: EvacuationCaps = { perSource: 2, perDestination: 2, pool: 8 };
+/** Below the 50 VMs of a source, so every evacuation continues as new once and the drain it costs is measured. */
+export const CONTINUE_AS_NEW_AFTER = 25;
+
+export interface EvacuationBench {
+  at: string;
+  settings: { shape: EvacuationPoolShape; caps: EvacuationCaps; continueAsNewAfter: number };
+  migrations: number;
+  migrated: number;
+  /** First span start → last span end, from the hosts' event log. */
+  makespanMs: number;
+  /** First start call → last result, on the benchmark's clock. */
+  wallMs: number;
+  sumMs: number;
+  longestMs: number;
+  boundMs: number;
+  ratio: number;
+  perSecond: number;
+  spanP50: number;
+  /** A source's migration ending → the next one of that source starting, on the hosts (p50, p95). */
+  refillP50: number;
+  refillP95: number;
+  peak: PeakConcurrency;
+  orchestratorCpuMsPerMigration: number;
+  serverCpuMsPerMigration: number;
+  peakRssMiB: Record<string, number>;
+  /** Events per run of each evacuation workflow, oldest run first. */
+  histories: { workflowId: string; events: number[] }[];
+  violations: string[];
+}
+
+export async function runEvacuationBench(
+  address: string,
+  bundle: string,
+  serverPid: number | undefined,
+): Promise<EvacuationBench> {
+  const pool = evacuationPool(`evacuate-${Date.now()}`, EVACUATION_SHAPE);
+  const stack = await startStack({
+    address,
+    stateFile: scratchState(pool),
+    hostProcesses: true,
+    orchestratorProcess: true,
+    workflowBundlePath: bundle,
+  });
+  try {
+    const sources = pool.hosts.map((h) => h.name).filter((h) => h.startsWith('src-'));
+    const orchestrator = stack.orchestrator?.pid;
+    const cpu = () => ({ orchestrator: cpuOf(orchestrator), server: cpuOf(serverPid) });
+    const before = cpu();
+    const started = Date.now();
+    const results = await evacuateAll(stack, sources);
+    const wallMs = Date.now() - started;
+    const after = cpu();
+    const spans = migrationSpans(stack.sim.events(), moved(pool.name, results));
+    const n = sources.length * EVACUATION_SHAPE.vmsPerSource;
+    const migrated = results.flatMap((r) => r.vms).filter((v) => v.outcome === 'migrated').length;
+    const timing = measure(spans, n);
+    return {
+      at: new Date().toISOString(),
+      settings: { shape: EVACUATION_SHAPE, caps: EVACUATION_CAPS, continueAsNewAfter: CONTINUE_AS_NEW_AFTER },
+      migrations: n,
+      migrated,
+      wallMs,
+      ...timing,
+      orchestratorCpuMsPerMigration: (after.orchestrator - before.orchestrator) / n,
+      serverCpuMsPerMigration: (after.server - before.server) / n,
+      peakRssMiB: peaks({ orchestrator, 'temporal server': serverPid, ...hostPids(stack.hosts) }),
+      histories: await Promise.all(results.map((r) => historyLengths(stack.client, r))),
+      violations: violations(spans, sources, migrated, n, timing.peak),
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** The migrations at once the caps permit, all sources and destinations busy. */
+export function allowedConcurrency(shape: EvacuationPoolShape, caps: EvacuationCaps): number {
+  return Math.min(caps.pool, shape.sources * caps.perSource, shape.destinations * caps.perDestination);
+}
+
+/** All evacuations started before any result is awaited, as an operator draining a rack would. */
+async function evacuateAll(stack: Stack, sources: string[]): Promise<EvacuationResult[]> {
+  const snapshot = stack.sim.snapshot();
+  const request = (host: string) => ({ host, caps: EVACUATION_CAPS, continueAsNewAfter: CONTINUE_AS_NEW_AFTER });
+  const handles = await Promise.all(sources.map((h) => startEvacuation(stack.client, snapshot, request(h))));
+  // result() follows the runs a workflow continued as new into.
+  return Promise.all(handles.map((h) => h.result()));
+}
+
+const moved = (poolName: string, results: EvacuationResult[]) =>
+  results.flatMap((r) =>
+    r.vms
+      .filter((v) => v.to !== null && v.outcome !== 'skipped')
+      .map((v) => ({ vmUuid: vmUuid(poolName, v.vm), source: r.host, destination: v.to! })),
+  );
+
+type Timing = Pick<
+  EvacuationBench,
+  'makespanMs' | 'sumMs' | 'longestMs' | 'boundMs' | 'ratio' | 'perSecond' | 'spanP50' | 'refillP50' | 'refillP95'
+> & { peak: PeakConcurrency };
+
+function measure(spans: MigrationSpan[], n: number): Timing {
+  const durations = spans.map((s) => s.endMs - s.startMs);
+  const makespanMs = Math.max(...spans.map((s) => s.endMs)) - Math.min(...spans.map((s) => s.startMs));
+  const sumMs = durations.reduce((a, b) => a + b, 0);
+  const longestMs = Math.max(...durations);
+  const boundMs = Math.max(sumMs / allowedConcurrency(EVACUATION_SHAPE, EVACUATION_CAPS), longestMs);
+  const refills = refillGaps(spans, EVACUATION_CAPS.perSource);
+  return {
+    makespanMs,
+    sumMs,
+    longestMs,
+    boundMs,
+    ratio: makespanMs / boundMs,
+    perSecond: n / (makespanMs / 1000),
+    spanP50: median(durations),
+    refillP50: median(refills),
+    refillP95: percentile(refills, 95),
+    peak: peakConcurrency(spans),
+  };
+}
+
+/**
+ * Per source, the i-th migration to start (past the first `perSource`) needed the (i − perSource)-th
+ * to end, ends in order: the gap between the two is the time a slot stood empty between migrations.
+ */
+export function refillGaps(spans: readonly MigrationSpan[], perSource: number): number[] {
+  const sources = [...new Set(spans.map((s) => s.source))];
+  return sources.flatMap((source) => {
+    const own = spans.filter((s) => s.source === source);
+    const starts = own.map((s) => s.startMs).sort((a, b) => a - b);
+    const ends = own.map((s) => s.endMs).sort((a, b) => a - b);
+    return starts.slice(perSource).map((start, i) => start - ends[i]!);
+  });
+}
+
+/** What must fail the run: a VM left behind, a cap exceeded, a source used as a destination. */
+function violations(
+  spans: MigrationSpan[],
+  sources: string[],
+  migrated: number,
+  n: number,
+  peak: PeakConcurrency,
+): string[] {
+  const caps = EVACUATION_CAPS;
+  const over = (what: string, seen: Record<string, number>, cap: number) =>
+    Object.entries(seen)
+      .filter(([, k]) => k > cap)
+      .map(([host, k]) => `${k} migrations at once ${what} ${host} (cap ${cap})`);
+  return [
+    ...(migrated < n ? [`${n - migrated} of ${n} VMs were not migrated`] : []),
+    ...(spans.length !== migrated ? [`${spans.length} migration spans for ${migrated} migrated VMs`] : []),
+    ...(peak.pool > caps.pool ? [`${peak.pool} migrations at once in the pool (cap ${caps.pool})`] : []),
+    ...over('from', peak.perSource, caps.perSource),
+    ...over('to', peak.perDestination, caps.perDestination),
+    ...spans.filter((s) => sources.includes(s.destination)).map((s) => `${s.vmUuid} moved to source ${s.destination}`),
+  ];
+}
+
+/** Events per run, oldest first, once visibility lists every run the result counted. */
+async function historyLengths(client: Client, r: EvacuationResult): Promise<{ workflowId: string; events: number[] }> {
+  const query = `WorkflowId = '${r.workflowId}'`;
+  for (let tries = 0; ; tries++) {
+    const runs: { runId: string; start: number }[] = [];
+    for await (const w of client.workflow.list({ query })) runs.push({ runId: w.runId, start: w.startTime.getTime() });
+    if (runs.length >= r.runs || tries > 50) {
+      runs.sort((a, b) => a.start - b.start);
+      const events = await Promise.all(
+        runs.map(
+          async (w) => (await client.workflow.getHandle(r.workflowId, w.runId).fetchHistory()).events?.length ?? 0,
+        ),
+      );
+      return { workflowId: r.workflowId, events };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
