@@ -50,6 +50,13 @@ describe('replay of recorded histories', () => {
     expect(files.length - direct.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('covers an evacuation from before and after the wait-own-slots patch', () => {
+    const evacuations = files.filter((f) => f.startsWith('evacuation-drained'));
+    const patchedOnes = evacuations.filter((f) => patchesIn(f).includes(PATCHES.evacuationWaitOwnSlots));
+    expect(patchedOnes).toEqual(['evacuation-drained.wait-own-slots.json']);
+    expect(evacuations).toContain('evacuation-drained.json');
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     await expect(
