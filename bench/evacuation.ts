@@ -19,14 +19,22 @@ import { evacuationPool, type EvacuationPoolShape } from './pools';
 import { cpuOf, hostPids, peaks } from './procstat';
 import { median, percentile } from './stats';
 
-export const EVACUATION_SHAPE: EvacuationPoolShape = { sources: 4, destinations: 4, vmsPerSource: 50, timeScale: 0.2 };
-export const EVACUATION_CAPS: EvacuationCaps = { perSource: 2, perDestination: 2, pool: 8 };
-/** Below the 50 VMs of a source, so every evacuation continues as new once and the drain it costs is measured. */
-export const CONTINUE_AS_NEW_AFTER = 25;
+export interface EvacuationSettings {
+  shape: EvacuationPoolShape;
+  caps: EvacuationCaps;
+  continueAsNewAfter: number;
+}
+
+export const EVACUATION_SETTINGS: EvacuationSettings = {
+  shape: { sources: 4, destinations: 4, vmsPerSource: 50, timeScale: 0.2 },
+  caps: { perSource: 2, perDestination: 2, pool: 8 },
+  // Below the 50 VMs of a source, so every evacuation continues as new once and the drain it costs is measured.
+  continueAsNewAfter: 25,
+};
 
 export interface EvacuationBench {
   at: string;
-  settings: { shape: EvacuationPoolShape; caps: EvacuationCaps; continueAsNewAfter: number };
+  settings: EvacuationSettings;
   migrations: number;
   migrated: number;
   /** First span start → last span end, from the hosts' event log. */
@@ -55,8 +63,10 @@ export async function runEvacuationBench(
   address: string,
   bundle: string,
   serverPid: number | undefined,
+  settings: EvacuationSettings = EVACUATION_SETTINGS,
 ): Promise<EvacuationBench> {
-  const pool = evacuationPool(`evacuate-${Date.now()}`, EVACUATION_SHAPE);
+  const { shape, caps } = settings;
+  const pool = evacuationPool(`evacuate-${Date.now()}`, shape);
   const stack = await startStack({
     address,
     stateFile: scratchState(pool),
@@ -70,16 +80,16 @@ export async function runEvacuationBench(
     const cpu = () => ({ orchestrator: cpuOf(orchestrator), server: cpuOf(serverPid) });
     const before = cpu();
     const started = Date.now();
-    const results = await evacuateAll(stack, sources);
+    const results = await evacuateAll(stack, sources, settings);
     const wallMs = Date.now() - started;
     const after = cpu();
     const spans = migrationSpans(stack.sim.events(), moved(pool.name, results));
-    const n = sources.length * EVACUATION_SHAPE.vmsPerSource;
+    const n = sources.length * shape.vmsPerSource;
     const migrated = results.flatMap((r) => r.vms).filter((v) => v.outcome === 'migrated').length;
-    const timing = measure(spans, n);
+    const timing = measure(spans, n, settings);
     return {
       at: new Date().toISOString(),
-      settings: { shape: EVACUATION_SHAPE, caps: EVACUATION_CAPS, continueAsNewAfter: CONTINUE_AS_NEW_AFTER },
+      settings,
       migrations: n,
       migrated,
       wallMs,
@@ -88,7 +98,7 @@ export async function runEvacuationBench(
       serverCpuMsPerMigration: (after.server - before.server) / n,
       peakRssMiB: peaks({ orchestrator, 'temporal server': serverPid, ...hostPids(stack.hosts) }),
       histories: await Promise.all(results.map((r) => historyLengths(stack.client, r))),
-      violations: violations(spans, sources, migrated, n, timing.peak),
+      violations: violations(spans, sources, migrated, n, timing.peak, caps),
     };
   } finally {
     await stack.stop();
@@ -101,9 +111,9 @@ export function allowedConcurrency(shape: EvacuationPoolShape, caps: EvacuationC
 }
 
 /** All evacuations started before any result is awaited, as an operator draining a rack would. */
-async function evacuateAll(stack: Stack, sources: string[]): Promise<EvacuationResult[]> {
+async function evacuateAll(stack: Stack, sources: string[], o: EvacuationSettings): Promise<EvacuationResult[]> {
   const snapshot = stack.sim.snapshot();
-  const request = (host: string) => ({ host, caps: EVACUATION_CAPS, continueAsNewAfter: CONTINUE_AS_NEW_AFTER });
+  const request = (host: string) => ({ host, caps: o.caps, continueAsNewAfter: o.continueAsNewAfter });
   const handles = await Promise.all(sources.map((h) => startEvacuation(stack.client, snapshot, request(h))));
   // result() follows the runs a workflow continued as new into.
   return Promise.all(handles.map((h) => h.result()));
@@ -121,13 +131,13 @@ type Timing = Pick<
   'makespanMs' | 'sumMs' | 'longestMs' | 'boundMs' | 'ratio' | 'perSecond' | 'spanP50' | 'refillP50' | 'refillP95'
 > & { peak: PeakConcurrency };
 
-function measure(spans: MigrationSpan[], n: number): Timing {
+function measure(spans: MigrationSpan[], n: number, o: EvacuationSettings): Timing {
   const durations = spans.map((s) => s.endMs - s.startMs);
   const makespanMs = Math.max(...spans.map((s) => s.endMs)) - Math.min(...spans.map((s) => s.startMs));
   const sumMs = durations.reduce((a, b) => a + b, 0);
   const longestMs = Math.max(...durations);
-  const boundMs = Math.max(sumMs / allowedConcurrency(EVACUATION_SHAPE, EVACUATION_CAPS), longestMs);
-  const refills = refillGaps(spans, EVACUATION_CAPS.perSource);
+  const boundMs = Math.max(sumMs / allowedConcurrency(o.shape, o.caps), longestMs);
+  const refills = refillGaps(spans, o.caps.perSource);
   return {
     makespanMs,
     sumMs,
@@ -163,8 +173,8 @@ function violations(
   migrated: number,
   n: number,
   peak: PeakConcurrency,
+  caps: EvacuationCaps,
 ): string[] {
-  const caps = EVACUATION_CAPS;
   const over = (what: string, seen: Record<string, number>, cap: number) =>
     Object.entries(seen)
       .filter(([, k]) => k > cap)

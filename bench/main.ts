@@ -8,7 +8,7 @@
 // It prints tables and writes .liveshift/bench/results.json.
 //   npm run bench -- [--quick] [--json] [--doc] [--rounds N] [--pool FILE] [--concurrent N]
 // (--doc: also write the tables into docs/performance.md)
-//   npm run bench -- --evacuate [--json] [--doc]
+//   npm run bench -- --evacuate [--json] [--doc] [--time-scale X] [--continue-as-new-after N]
 // runs only the evacuation benchmark (bench/evacuation.ts): 200 VMs drained from 4 hosts at once,
 // makespan against the ideal bound of the caps; writes .liveshift/bench/evacuation.json and exits 1
 // if a cap was exceeded or a VM was left behind.
@@ -21,7 +21,7 @@ import { loadPoolFile } from '../sim/pool-file';
 import { scratchState, startStack } from '../workers/stack';
 import { diskCountPool, DISK_COUNTS, SHORTENED_LATENCY_MS } from './pools';
 import { renderEvacuation, renderResults, writeSection } from './doc';
-import { runEvacuationBench } from './evacuation';
+import { EVACUATION_SETTINGS, runEvacuationBench } from './evacuation';
 import { printEvacuation, printReport, type Report } from './report';
 import { runSeries, saving, summarize, type Sample } from './series';
 import { runThroughput } from './throughput';
@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     doc: { type: 'boolean', default: false },
     evacuate: { type: 'boolean', default: false },
+    'time-scale': { type: 'string' },
+    'continue-as-new-after': { type: 'string' },
     rounds: { type: 'string' },
     pool: { type: 'string', default: 'examples/pool.yaml' },
     concurrent: { type: 'string', default: '50' },
@@ -86,8 +88,12 @@ async function full(address: string, bundle: string, serverPid: number | undefin
 }
 
 async function evacuation(address: string, bundle: string, serverPid: number | undefined): Promise<void> {
-  log('bench: evacuating 4 hosts of 50 VMs each at once');
-  const r = await runEvacuationBench(address, bundle, serverPid);
+  const settings = evacuationSettings();
+  const { shape } = settings;
+  log(
+    `bench: evacuating ${shape.sources} hosts of ${shape.vmsPerSource} VMs each at once, timeScale ${shape.timeScale}`,
+  );
+  const r = await runEvacuationBench(address, bundle, serverPid, settings);
   writeFileSync(join(OUT, 'evacuation.json'), `${JSON.stringify(r, null, 2)}\n`);
   if (args.json) console.log(JSON.stringify(r));
   else printEvacuation(r);
@@ -95,6 +101,17 @@ async function evacuation(address: string, bundle: string, serverPid: number | u
   // A run that broke a cap or left a VM behind is not a measurement to publish.
   if (r.violations.length > 0) throw new Error(`evacuation: ${r.violations.join('; ')}`);
   if (args.doc) writeSection('evacuation', renderEvacuation(r));
+}
+
+/** The defaults, with --time-scale and --continue-as-new-after applied. */
+function evacuationSettings(): typeof EVACUATION_SETTINGS {
+  const d = EVACUATION_SETTINGS;
+  const timeScale = Number(args['time-scale'] ?? d.shape.timeScale);
+  const continueAsNewAfter = Number(args['continue-as-new-after'] ?? d.continueAsNewAfter);
+  if (!(timeScale > 0)) throw new Error(`--time-scale must be a number > 0, got "${args['time-scale']}"`);
+  if (!Number.isInteger(continueAsNewAfter) || continueAsNewAfter < 1)
+    throw new Error(`--continue-as-new-after must be a whole number ≥ 1, got "${args['continue-as-new-after']}"`);
+  return { ...d, shape: { ...d.shape, timeScale }, continueAsNewAfter };
 }
 
 async function series(stack: Awaited<ReturnType<typeof startStack>>, rounds: number): Promise<Sample[]> {
