@@ -4,7 +4,7 @@
 // allow — since the difference is what scheduling costs: a slot's refill after a migration ends,
 // the drain before each continue-as-new, the tail. Also: orchestrator CPU per migration, peak
 // memory per process, and the evacuation workflows' history per run.
-import type { Client } from '@temporalio/client';
+import { cpus, loadavg } from 'node:os';
 import { startEvacuation } from '../client/evacuations';
 import {
   migrationSpans,
@@ -16,6 +16,7 @@ import { vmUuid } from '../domain/ids';
 import type { EvacuationCaps, EvacuationResult } from '../workflows/evacuation-definitions';
 import { scratchState, startStack, type Stack } from '../workers/stack';
 import { evacuationPool, type EvacuationPoolShape } from './pools';
+import { evacuationRuns, refillSteps, type RefillStep } from './evacuation-histories';
 import { cpuOf, hostPids, peaks } from './procstat';
 import { median, percentile } from './stats';
 
@@ -39,11 +40,14 @@ export type EvacuationBench = Timing & {
   migrated: number;
   /** First start call → last result, on the benchmark's clock. */
   wallMs: number;
+  /** The machine's 1-minute load average while the evacuations ran, and its cores. */
+  load: { min: number; max: number; cores: number };
   orchestratorCpuMsPerMigration: number;
   serverCpuMsPerMigration: number;
   peakRssMiB: Record<string, number>;
   /** Events per run of each evacuation workflow, oldest run first. */
   histories: { workflowId: string; events: number[] }[];
+  refillSteps: RefillStep[];
   violations: string[];
 };
 
@@ -68,24 +72,28 @@ export async function runEvacuationBench(
     const cpu = () => ({ orchestrator: cpuOf(orchestrator), server: cpuOf(serverPid) });
     const before = cpu();
     const started = Date.now();
-    const results = await evacuateAll(stack, sources, settings);
+    const load = sampleLoad();
+    const results = await evacuateAll(stack, sources, settings).finally(load.stop);
     const wallMs = Date.now() - started;
     const after = cpu();
     const spans = migrationSpans(stack.sim.events(), moved(pool.name, results));
     const n = sources.length * shape.vmsPerSource;
     const migrated = results.flatMap((r) => r.vms).filter((v) => v.outcome === 'migrated').length;
     const timing = measure(spans, n, settings);
+    const runs = await Promise.all(results.map((r) => evacuationRuns(stack.client, r)));
     return {
       at: new Date().toISOString(),
       settings,
       migrations: n,
       migrated,
       wallMs,
+      load: load.range(),
       ...timing,
       orchestratorCpuMsPerMigration: (after.orchestrator - before.orchestrator) / n,
       serverCpuMsPerMigration: (after.server - before.server) / n,
       peakRssMiB: peaks({ orchestrator, 'temporal server': serverPid, ...hostPids(stack.hosts) }),
-      histories: await Promise.all(results.map((r) => historyLengths(stack.client, r))),
+      histories: results.map((r, i) => ({ workflowId: r.workflowId, events: runs[i]!.map((events) => events.length) })),
+      refillSteps: await refillSteps(stack.client, runs.flat(1), spans),
       violations: violations(spans, sources, migrated, n, timing.peak, caps),
     };
   } finally {
@@ -96,6 +104,16 @@ export async function runEvacuationBench(
 /** The migrations at once the caps permit, all sources and destinations busy. */
 export function allowedConcurrency(shape: EvacuationPoolShape, caps: EvacuationCaps): number {
   return Math.min(caps.pool, shape.sources * caps.perSource, shape.destinations * caps.perDestination);
+}
+
+/** Other work on the machine shares its cores with the run: the load says how much. */
+function sampleLoad() {
+  const seen = [loadavg()[0]!];
+  const timer = setInterval(() => seen.push(loadavg()[0]!), 5000);
+  return {
+    stop: () => clearInterval(timer),
+    range: () => ({ min: Math.min(...seen), max: Math.max(...seen), cores: cpus().length }),
+  };
 }
 
 /** All evacuations started before any result is awaited, as an operator draining a rack would. */
@@ -173,23 +191,4 @@ function violations(
     ...over('to', peak.perDestination, caps.perDestination),
     ...spans.filter((s) => sources.includes(s.destination)).map((s) => `${s.vmUuid} moved to source ${s.destination}`),
   ];
-}
-
-/** Events per run, oldest first, once visibility lists every run the result counted. */
-async function historyLengths(client: Client, r: EvacuationResult): Promise<{ workflowId: string; events: number[] }> {
-  const query = `WorkflowId = '${r.workflowId}'`;
-  for (let tries = 0; ; tries++) {
-    const runs: { runId: string; start: number }[] = [];
-    for await (const w of client.workflow.list({ query })) runs.push({ runId: w.runId, start: w.startTime.getTime() });
-    if (runs.length >= r.runs || tries > 50) {
-      runs.sort((a, b) => a.start - b.start);
-      const events = await Promise.all(
-        runs.map(
-          async (w) => (await client.workflow.getHandle(r.workflowId, w.runId).fetchHistory()).events?.length ?? 0,
-        ),
-      );
-      return { workflowId: r.workflowId, events };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

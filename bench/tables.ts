@@ -101,7 +101,8 @@ export function evacuationTables(r: EvacuationBench, mark: (ok: boolean) => stri
     {
       title:
         `${r.migrations} VMs evacuated from ${shape.sources} hosts at once to ${shape.destinations} (caps ${caps.perSource} per source, ` +
-        `${caps.perDestination} per destination, ${caps.pool} per pool: ${allowed} at once; timeScale ${shape.timeScale}; ms)`,
+        `${caps.perDestination} per destination, ${caps.pool} per pool: ${allowed} at once; timeScale ${shape.timeScale}; ` +
+        `load average ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} on ${r.load.cores} cores; ms)`,
       head: ['migrated', 'makespan', 'ideal bound', 'makespan / bound', `≤ ${EVACUATION_TARGET_RATIO}`, 'wall'].concat([
         'sum of migrations',
         'longest',
@@ -128,6 +129,11 @@ export function evacuationTables(r: EvacuationBench, mark: (ok: boolean) => stri
           .concat([most(r.peak.perDestination), fmt(r.orchestratorCpuMsPerMigration)])
           .concat([fmt(r.serverCpuMsPerMigration)]),
       ],
+    },
+    {
+      title: 'Where a slot’s refill goes: one migration’s end marker → the next one’s first atom (ms)',
+      head: ['step', 'n', 'p50', 'p95'],
+      rows: r.refillSteps.map((s) => [s.step, s.n, fmt(s.p50), fmt(s.p95)]),
     },
     {
       title: `Evacuation workflows' history (continue-as-new after ${continueAsNewAfter} migrations)`,
