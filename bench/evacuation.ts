@@ -33,23 +33,17 @@ export const EVACUATION_SETTINGS: EvacuationSettings = {
   continueAsNewAfter: 25,
 };
 
-export type EvacuationBench = Timing & {
-  at: string;
-  settings: EvacuationSettings;
-  migrations: number;
-  migrated: number;
-  /** First start call → last result, on the benchmark's clock. */
-  wallMs: number;
-  /** The machine's 1-minute load average while the evacuations ran, and its cores. */
-  load: { min: number; max: number; cores: number };
-  orchestratorCpuMsPerMigration: number;
-  serverCpuMsPerMigration: number;
-  peakRssMiB: Record<string, number>;
-  /** Events per run of each evacuation workflow, oldest run first. */
-  histories: { workflowId: string; events: number[] }[];
-  refillSteps: RefillStep[];
-  violations: string[];
-};
+export type EvacuationBench = Timing &
+  Omit<Awaited<ReturnType<typeof drain>>, 'results'> & {
+    at: string;
+    settings: EvacuationSettings;
+    migrations: number;
+    migrated: number;
+    /** Events per run of each evacuation workflow, oldest run first. */
+    histories: { workflowId: string; events: number[] }[];
+    refillSteps: RefillStep[];
+    violations: string[];
+  };
 
 export async function runEvacuationBench(
   address: string,
@@ -57,8 +51,7 @@ export async function runEvacuationBench(
   serverPid: number | undefined,
   settings: EvacuationSettings = EVACUATION_SETTINGS,
 ): Promise<EvacuationBench> {
-  const { shape, caps } = settings;
-  const pool = evacuationPool(`evacuate-${Date.now()}`, shape);
+  const pool = evacuationPool(`evacuate-${Date.now()}`, settings.shape);
   const stack = await startStack({
     address,
     stateFile: scratchState(pool),
@@ -68,37 +61,52 @@ export async function runEvacuationBench(
   });
   try {
     const sources = pool.hosts.map((h) => h.name).filter((h) => h.startsWith('src-'));
-    const orchestrator = stack.orchestrator?.pid;
-    const cpu = () => ({ orchestrator: cpuOf(orchestrator), server: cpuOf(serverPid) });
-    const before = cpu();
-    const started = Date.now();
-    const load = sampleLoad();
-    const results = await evacuateAll(stack, sources, settings).finally(load.stop);
-    const wallMs = Date.now() - started;
-    const after = cpu();
-    const spans = migrationSpans(stack.sim.events(), moved(pool.name, results));
-    const n = sources.length * shape.vmsPerSource;
-    const migrated = results.flatMap((r) => r.vms).filter((v) => v.outcome === 'migrated').length;
+    const n = sources.length * settings.shape.vmsPerSource;
+    const run = await drain(stack, sources, settings, serverPid, n);
+    const spans = migrationSpans(stack.sim.events(), moved(pool.name, run.results));
+    const migrated = run.results.flatMap((r) => r.vms).filter((v) => v.outcome === 'migrated').length;
     const timing = measure(spans, n, settings);
-    const runs = await Promise.all(results.map((r) => evacuationRuns(stack.client, r)));
+    const runs = await Promise.all(run.results.map((r) => evacuationRuns(stack.client, r)));
+    const { results, ...costs } = run;
     return {
       at: new Date().toISOString(),
       settings,
       migrations: n,
       migrated,
-      wallMs,
-      load: load.range(),
+      ...costs,
       ...timing,
-      orchestratorCpuMsPerMigration: (after.orchestrator - before.orchestrator) / n,
-      serverCpuMsPerMigration: (after.server - before.server) / n,
-      peakRssMiB: peaks({ orchestrator, 'temporal server': serverPid, ...hostPids(stack.hosts) }),
       histories: results.map((r, i) => ({ workflowId: r.workflowId, events: runs[i]!.map((events) => events.length) })),
       refillSteps: await refillSteps(stack.client, runs.flat(1), spans),
-      violations: violations(spans, sources, migrated, n, timing.peak, caps),
+      violations: violations(spans, sources, migrated, n, timing.peak, settings.caps),
     };
   } finally {
     await stack.stop();
   }
+}
+
+/** The evacuations themselves, and what the processes spent on them. */
+async function drain(stack: Stack, sources: string[], o: EvacuationSettings, serverPid: number | undefined, n: number) {
+  const orchestrator = stack.orchestrator?.pid;
+  const hosts = () => Object.values(hostPids(stack.hosts)).reduce((ms: number, pid) => ms + cpuOf(pid), 0);
+  const cpu = () => ({ orchestrator: cpuOf(orchestrator), server: cpuOf(serverPid), hosts: hosts() });
+  const before = cpu();
+  const started = Date.now();
+  const load = sampleLoad();
+  const results = await evacuateAll(stack, sources, o).finally(load.stop);
+  const wallMs = Date.now() - started;
+  const after = cpu();
+  return {
+    results,
+    /** First start call → last result, on the benchmark's clock. */
+    wallMs,
+    /** The machine's 1-minute load average while the evacuations ran: other work shares the cores. */
+    load: load.range(),
+    orchestratorCpuMsPerMigration: (after.orchestrator - before.orchestrator) / n,
+    serverCpuMsPerMigration: (after.server - before.server) / n,
+    // All host processes together (their standbys idle).
+    hostsCpuMsPerMigration: (after.hosts - before.hosts) / n,
+    peakRssMiB: peaks({ orchestrator, 'temporal server': serverPid, ...hostPids(stack.hosts) }),
+  };
 }
 
 /** The migrations at once the caps permit, all sources and destinations busy. */
@@ -106,7 +114,6 @@ export function allowedConcurrency(shape: EvacuationPoolShape, caps: EvacuationC
   return Math.min(caps.pool, shape.sources * caps.perSource, shape.destinations * caps.perDestination);
 }
 
-/** Other work on the machine shares its cores with the run: the load says how much. */
 function sampleLoad() {
   const seen = [loadavg()[0]!];
   const timer = setInterval(() => seen.push(loadavg()[0]!), 5000);

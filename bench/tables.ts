@@ -123,11 +123,11 @@ export function evacuationTables(r: EvacuationBench, mark: (ok: boolean) => stri
         'peak pool',
         'peak per source',
         'peak per destination',
-      ].concat(['orchestrator CPU ms / migration', 'server CPU ms / migration']),
+      ].concat(['orchestrator CPU ms / migration', 'server CPU ms / migration', 'hosts CPU ms / migration']),
       rows: [
         [fmt(r.spanP50), fmt(r.refillP50), fmt(r.refillP95), r.peak.pool, most(r.peak.perSource)]
           .concat([most(r.peak.perDestination), fmt(r.orchestratorCpuMsPerMigration)])
-          .concat([fmt(r.serverCpuMsPerMigration)]),
+          .concat([fmt(r.serverCpuMsPerMigration), fmt(r.hostsCpuMsPerMigration)]),
       ],
     },
     {
