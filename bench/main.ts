@@ -11,7 +11,7 @@
 //   npm run bench -- --evacuate [--json] [--doc] [--time-scale X] [--continue-as-new-after N]
 // runs only the evacuation benchmark (bench/evacuation.ts): 200 VMs drained from 4 hosts at once,
 // makespan against the ideal bound of the caps; writes .liveshift/bench/evacuation.json and exits 1
-// if a cap was exceeded or a VM was left behind.
+// (writing no doc) if a cap was exceeded, a VM was left behind or one was placed on a source.
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ import { loadPoolFile } from '../sim/pool-file';
 import { scratchState, startStack } from '../workers/stack';
 import { diskCountPool, DISK_COUNTS, SHORTENED_LATENCY_MS } from './pools';
 import { renderEvacuation, renderResults, writeSection } from './doc';
-import { EVACUATION_SETTINGS, runEvacuationBench } from './evacuation';
+import { EVACUATION_SETTINGS, runEvacuationBench, type EvacuationSettings } from './evacuation';
 import { printEvacuation, printReport, type Report } from './report';
 import { runSeries, saving, summarize, type Sample } from './series';
 import { runThroughput } from './throughput';
@@ -44,11 +44,13 @@ const OUT = join('.liveshift', 'bench');
 const log = (line: string) => console.error(line);
 
 async function main(): Promise<void> {
+  // Bad flags fail before anything starts.
+  const settings = args.evacuate ? evacuationSettings() : undefined;
   mkdirSync(OUT, { recursive: true });
   const server = await startDevServer({ ui: false, log });
   try {
     const bundle = await writeBundle();
-    if (args.evacuate) await evacuation(server.address, bundle, server.pid);
+    if (settings) await evacuation(server.address, bundle, server.pid, settings);
     else await full(server.address, bundle, server.pid);
   } finally {
     await server.stop();
@@ -87,8 +89,12 @@ async function full(address: string, bundle: string, serverPid: number | undefin
   console.error(`\nwrote ${join(OUT, 'results.json')}`);
 }
 
-async function evacuation(address: string, bundle: string, serverPid: number | undefined): Promise<void> {
-  const settings = evacuationSettings();
+async function evacuation(
+  address: string,
+  bundle: string,
+  serverPid: number | undefined,
+  settings: EvacuationSettings,
+): Promise<void> {
   const { shape } = settings;
   log(
     `bench: evacuating ${shape.sources} hosts of ${shape.vmsPerSource} VMs each at once, timeScale ${shape.timeScale}`,
@@ -104,7 +110,7 @@ async function evacuation(address: string, bundle: string, serverPid: number | u
 }
 
 /** The defaults, with --time-scale and --continue-as-new-after applied. */
-function evacuationSettings(): typeof EVACUATION_SETTINGS {
+function evacuationSettings(): EvacuationSettings {
   const d = EVACUATION_SETTINGS;
   const timeScale = Number(args['time-scale'] ?? d.shape.timeScale);
   const continueAsNewAfter = Number(args['continue-as-new-after'] ?? d.continueAsNewAfter);
