@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Report } from './report';
-import { benchTables } from './tables';
+import type { EvacuationBench } from './evacuation';
+import { benchTables, evacuationTables } from './tables';
 
 const DOC = join('docs', 'performance.md');
 const md = (head: string[], rows: (string | number)[][]) =>
@@ -20,6 +21,14 @@ export function renderResults(r: Report): string {
   const what = `${String(r.settings.rounds)} migrations of each plan per disk count, ${String(r.settings.exampleRounds)} rounds of the example pool, after one warm-up round`;
   const tables = benchTables(r, (ok) => (ok ? 'yes' : '**no**')).map((t) => `**${t.title}**\n\n${md(t.head, t.rows)}`);
   return [`${run} (${what}).`, ...tables].join('\n\n');
+}
+
+export function renderEvacuation(r: EvacuationBench): string {
+  const run = `Run of ${r.at.slice(0, 16).replace('T', ' ')} UTC: \`npm run bench -- --evacuate\``;
+  const tables = evacuationTables(r, (ok) => (ok ? 'yes' : '**no**')).map(
+    (t) => `**${t.title}**\n\n${md(t.head, t.rows)}`,
+  );
+  return [`${run}.`, ...tables].join('\n\n');
 }
 
 /** Replaces the text between `<!-- bench:<name> -->` and `<!-- /bench:<name> -->` in docs/performance.md. */

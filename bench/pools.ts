@@ -63,3 +63,41 @@ export function throughputPool(name: string, count: number): PoolInput {
     })),
   };
 }
+
+export interface EvacuationPoolShape {
+  sources: number;
+  destinations: number;
+  vmsPerSource: number;
+  timeScale: number;
+}
+
+/**
+ * Hosts to drain and hosts to receive. Destinations are named `dst-*` so they sort before the
+ * `src-*` sources: placement breaks ties by name, so a round run before another evacuation has
+ * marked its source can never pick that source as a destination. Small VMs alternate between one
+ * early-attachable disk and one more that attaches inside the window, so migrations differ in length.
+ */
+export function evacuationPool(name: string, shape: EvacuationPoolShape): PoolInput {
+  const sources = Array.from({ length: shape.sources }, (_, i) => `src-${i + 1}`);
+  const destinations = Array.from({ length: shape.destinations }, (_, i) => `dst-${i + 1}`);
+  return {
+    name,
+    timeScale: shape.timeScale,
+    hosts: [...destinations, ...sources].map((h) => ({ name: h })),
+    ...TWO_SHARED_SRS,
+    latencyMs: SHORTENED_LATENCY_MS,
+    vms: sources.flatMap((host, s) =>
+      Array.from({ length: shape.vmsPerSource }, (_, i) => ({
+        name: `vm-${s + 1}-${String(i).padStart(3, '0')}`,
+        residentOn: host,
+        memoryMiB: 128,
+        dirtyRateMiBps: 10,
+        vifs: 1,
+        vbds: [
+          { device: 'xvda', sr: 'v3', mode: 'RW' as const },
+          ...(i % 2 === 1 ? [{ device: 'xvdb', sr: 'v1', mode: 'RW' as const }] : []),
+        ],
+      })),
+    ),
+  };
+}

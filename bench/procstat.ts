@@ -23,3 +23,17 @@ export function peakRssMiB(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** CPU ms of a process that may not exist (NaN prints as a dash). */
+export const cpuOf = (pid: number | undefined) => (pid === undefined ? Number.NaN : (cpuMs(pid) ?? Number.NaN));
+
+export function hostPids(hosts: Map<string, { pid: number | undefined }>): Record<string, number | undefined> {
+  return Object.fromEntries([...hosts].map(([name, p]) => [name, p.pid]));
+}
+
+/** Peak RSS per named process. */
+export function peaks(pids: Record<string, number | undefined>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, pid === undefined ? Number.NaN : (peakRssMiB(pid) ?? Number.NaN)]),
+  );
+}

@@ -1,7 +1,8 @@
 // The benchmark's tables, each with the target it is read against (docs/performance.md).
 import { table } from '../cli/format';
 import type { Sample, Summary } from './series';
-import { benchTables } from './tables';
+import type { EvacuationBench } from './evacuation';
+import { benchTables, evacuationTables, type BenchTable } from './tables';
 import type { ThroughputResult } from './throughput';
 
 export interface Report {
@@ -19,5 +20,15 @@ export const TARGETS = { idleP50Ms: 5, idleP99Ms: 20, overPredictionMs: 10, savi
 
 /** Prints every table of a run to the console. */
 export function printReport(r: Report): void {
-  for (const t of benchTables(r, (ok) => (ok ? 'yes' : 'NO'))) console.log(`\n${t.title}\n\n${table(t.head, t.rows)}`);
+  print(benchTables(r, (ok) => (ok ? 'yes' : 'NO')));
 }
+
+/** Prints the evacuation benchmark's tables, and what failed it. */
+export function printEvacuation(r: EvacuationBench): void {
+  print(evacuationTables(r, (ok) => (ok ? 'yes' : 'NO')));
+  for (const v of r.violations) console.log(`VIOLATION: ${v}`);
+}
+
+const print = (tables: BenchTable[]) => {
+  for (const t of tables) console.log(`\n${t.title}\n\n${table(t.head, t.rows)}`);
+};

@@ -4,7 +4,7 @@
 import type { MigrationResult } from '../domain/request';
 import { scratchState, startStack } from '../workers/stack';
 import { throughputPool } from './pools';
-import { cpuMs, peakRssMiB } from './procstat';
+import { cpuOf, hostPids, peaks } from './procstat';
 import { median, percentile } from './stats';
 
 export interface ThroughputResult {
@@ -65,16 +65,4 @@ export async function runThroughput(
   } finally {
     await stack.stop();
   }
-}
-
-const cpuOf = (pid: number | undefined) => (pid === undefined ? Number.NaN : (cpuMs(pid) ?? Number.NaN));
-
-function hostPids(hosts: Map<string, { pid: number | undefined }>): Record<string, number | undefined> {
-  return Object.fromEntries([...hosts].map(([name, p]) => [name, p.pid]));
-}
-
-function peaks(pids: Record<string, number | undefined>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, pid === undefined ? Number.NaN : (peakRssMiB(pid) ?? Number.NaN)]),
-  );
 }

@@ -124,9 +124,10 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
   snapshot(): PoolSnapshot {
     const pool = this.config();
     const evacuating = evacuation.evacuatingHosts(this.db);
+    const where = store.residences(this.db);
     return {
       ...pool,
-      vms: pool.vms.map((vm) => ({ ...vm, residentOn: this.residence(vmUuid(pool.name, vm.name)) ?? vm.residentOn })),
+      vms: pool.vms.map((vm) => ({ ...vm, residentOn: where.get(vmUuid(pool.name, vm.name)) ?? vm.residentOn })),
       // Only when there is one, so snapshots (and recorded histories) without evacuations stay as they were.
       ...(evacuating.length > 0 ? { evacuating } : {}),
     };

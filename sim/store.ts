@@ -28,6 +28,24 @@ export function domainsOfVm(db: Db, vmUuid: string): DomainRow[] {
   return stmt(db, 'SELECT * FROM domains WHERE vm_uuid = ? ORDER BY host').all(vmUuid) as DomainRow[];
 }
 
+/**
+ * Every VM's residence, read in one pass (the rule of SimPool.residence): the host running it,
+ * else the host holding its real-id domain. One query instead of one per VM: `domains` has no
+ * index on vm_uuid, so a snapshot of n VMs cost n table scans — 15 ms for 200 VMs, inside each
+ * evacuation round's write transaction.
+ */
+export function residences(db: Db): Map<string, string> {
+  const rows = stmt(db, 'SELECT host, dom_id, vm_uuid, state FROM domains ORDER BY host').all() as DomainRow[];
+  const running = new Map<string, string>();
+  const realId = new Map<string, string>();
+  for (const d of rows) {
+    if (d.state === 'running' && !running.has(d.vm_uuid)) running.set(d.vm_uuid, d.host);
+    if (d.dom_id === d.vm_uuid && !realId.has(d.vm_uuid)) realId.set(d.vm_uuid, d.host);
+  }
+  for (const [uuid, host] of realId) if (!running.has(uuid)) running.set(uuid, host);
+  return running;
+}
+
 export function attachment(db: Db, host: string, vdi: string, vmUuid: string): AttachmentRow | undefined {
   return stmt(db, 'SELECT * FROM vdi_attachments WHERE host = ? AND vdi = ? AND vm_uuid = ?').get(host, vdi, vmUuid) as
     AttachmentRow | undefined;

@@ -10,6 +10,7 @@ import {
   continueAsNew,
   executeChild,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   workflowInfo,
   type ChildWorkflowOptions,
@@ -20,6 +21,7 @@ import type { Start } from '../domain/evacuation-round';
 import type { MigrationResult } from '../domain/request';
 import { zodMessage } from '../domain/zod-message';
 import { LIVE_MIGRATE_WORKFLOW } from './definitions';
+import { PATCHES } from './patches';
 import {
   evacuationInputSchema,
   type EvacuatedVm,
@@ -77,9 +79,19 @@ async function schedule(state: EvacuationState): Promise<boolean> {
     if (!mayStart) state.phase = 'draining';
     const seen = state.wakes;
     const woken = () => state.wakes !== seen;
-    if (state.pending.length > 0 && mayStart) await condition(woken, state.running.size > 0 ? POLL_BUSY : POLL_IDLE);
+    if (state.pending.length > 0 && mayStart && !ownCapFull(state))
+      await condition(woken, state.running.size > 0 ? POLL_BUSY : POLL_IDLE);
     else await condition(woken);
   }
+}
+
+/**
+ * Its own migrations fill the source's cap: a round could start nothing until one of them ends,
+ * and that wakes the loop. Polling then only cost a workflow task and a pool transaction a second
+ * (most of the history), and a child's end waited behind such a task (docs/performance.md).
+ */
+function ownCapFull(state: EvacuationState): boolean {
+  return state.running.size >= state.request.caps.perSource && patched(PATCHES.evacuationWaitOwnSlots);
 }
 
 /** One round: free ended slots, start what the caps allow; returns how many started. */

@@ -14,4 +14,9 @@ export const PATCHES = {
    * its VM_precopy was tried, not only after VM_suspend (domain/rollback.ts).
    */
   unpauseAfterPrecopy: 'unpause-after-precopy',
+  /**
+   * An evacuation whose own migrations fill its per-source cap waits for one of them to end, with
+   * no polling timer: no other evacuation can free a slot it could use (docs/performance.md).
+   */
+  evacuationWaitOwnSlots: 'evacuation-wait-own-slots',
 } as const;

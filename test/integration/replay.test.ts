@@ -50,11 +50,14 @@ describe('replay of recorded histories', () => {
     expect(files.length - direct.length).toBeGreaterThanOrEqual(4);
   });
 
-  it('covers an evacuation: a run that continued as new and the run that finished it', () => {
-    expect(files.filter((f) => f.startsWith('evacuation-')).sort()).toEqual([
-      'evacuation-continued-as-new.evacuation.json',
-      'evacuation-evacuated.evacuation.json',
-    ]);
+  it('covers an evacuation from before and after the wait-own-slots patch, and one that continued as new', () => {
+    const evacuations = files.filter((f) => f.startsWith('evacuation-drained'));
+    const patchedOnes = evacuations.filter((f) => patchesIn(f).includes(PATCHES.evacuationWaitOwnSlots));
+    expect(patchedOnes).toEqual(['evacuation-drained.wait-own-slots.json']);
+    expect(evacuations).toContain('evacuation-drained.json');
+    expect(files).toEqual(
+      expect.arrayContaining(['evacuation-continued-as-new.evacuation.json', 'evacuation-evacuated.evacuation.json']),
+    );
   });
 
   it.each(files)('%s replays without nondeterminism', async (file) => {
