@@ -69,11 +69,22 @@ export function nativeConnectionOptions(settings: TemporalSettings): NativeConne
  * API key, gRPC header values and any PEM block replaced by [redacted].
  */
 export function connectionFailure(err: unknown, settings: TemporalSettings): string {
-  let message = err instanceof Error ? err.message : String(err);
+  let message = firstLine(err);
+  // The client says only "Failed to connect to Temporal server"; its cause says why (e.g. PERMISSION_DENIED).
+  if (err instanceof Error && err.cause !== undefined) message = `${message}: ${firstLine(err.cause)}`;
   for (const secret of [settings.apiKey, ...Object.values(settings.grpcMeta ?? {})]) {
     const value = secret?.reveal();
     if (value) message = message.split(value).join('[redacted]');
   }
   message = message.replace(/-----BEGIN [^-]*-----[\s\S]*?(-----END [^-]*-----|$)/g, '[redacted]');
-  return oneLine(message.split(/\r?\n/).find((l) => l.trim() !== '') ?? 'unknown error').slice(0, 300);
+  return oneLine(message).slice(0, 300);
 }
+
+const firstLine = (err: unknown) =>
+  (err instanceof Error ? err.message : String(err)).split(/\r?\n/).find((l) => l.trim() !== '') ?? 'unknown error';
+
+/** Whether the server refused the credentials (rather than being unreachable). */
+export const refusedCredentials = (err: unknown): boolean =>
+  /PERMISSION_DENIED|UNAUTHENTICATED|does not have permission|Request unauthorized/.test(
+    `${firstLine(err)} ${err instanceof Error && err.cause !== undefined ? firstLine(err.cause) : ''}`,
+  );
