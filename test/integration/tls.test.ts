@@ -4,6 +4,7 @@
 // standard variables) runs a real migration, the CLI works with nothing but the standard variables
 // (or a TOML profile, or the deprecated names), and a client without the right credential is
 // refused in one line that shows no key.
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +57,9 @@ describe('a frontend requiring client certificates (mTLS)', () => {
   it('runs a migration with every worker and the client connected over mTLS', async () => {
     const result = await stack.migrate({ vm: 'vm-1', to: 'host-b' });
     expect(result.outcome).toBe('migrated');
+    const history = historyToJSON(await stack.client.workflow.getHandle(result.workflowId).fetchHistory());
+    expect(history).toContain('VBD_attach');
+    expect(history).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
   });
 
   it('the CLI migrates and lists with only the standard variables set', async () => {
@@ -130,6 +134,7 @@ describe('a frontend checking API keys (JWT)', () => {
   let server: TlsServer;
   let stack: Stack;
   let env: (apiKey: string) => Record<string, string>;
+  let workerKey: string;
 
   beforeAll(async () => {
     issuer = await startJwtIssuer();
@@ -141,7 +146,8 @@ describe('a frontend checking API keys (JWT)', () => {
       TEMPORAL_API_KEY: apiKey,
       TEMPORAL_TLS_SERVER_CA_CERT_PATH: pki.ca,
     });
-    const connection = loadConfig({ ...env(issuer.mint(['default:admin'])), TEMPORAL_ADDRESS: server.address });
+    workerKey = issuer.mint(['default:admin']);
+    const connection = loadConfig({ ...env(workerKey), TEMPORAL_ADDRESS: server.address });
     const pool = e2ePool(`jwt-${Date.now()}`, { timeScale: 0.1 });
     stack = await startStack({ ...testTarget(), address: server.address, stateFile: scratchState(pool), connection });
   });
@@ -151,9 +157,12 @@ describe('a frontend checking API keys (JWT)', () => {
     await issuer?.close();
   });
 
-  it('runs a migration with workers and client sending a valid key', async () => {
+  it('runs a migration with workers and client sending a valid key, which its history does not hold', async () => {
     const result = await stack.migrate({ vm: 'vm-1', to: 'host-b' });
     expect(result.outcome).toBe('migrated');
+    const history = historyToJSON(await stack.client.workflow.getHandle(result.workflowId).fetchHistory());
+    expect(history).toContain('VBD_attach');
+    expect(history).not.toContain(workerKey.split('.')[2]); // the signature: the part no one else can make
   });
 
   it('the CLI lists with TEMPORAL_API_KEY', async () => {
