@@ -5,7 +5,7 @@ import type { Pool } from '../domain/pool';
 import { SimPool } from '../sim/sim-pool';
 import { loadPoolFile } from '../sim/pool-file';
 import { loadConfig, type Config } from '../workers/config';
-import { clientConnectionOptions, connectionFailure } from '../workers/connection';
+import { clientConnectionOptions, connectionFailure, refusedCredentials } from '../workers/connection';
 import { UsageError } from './errors';
 
 export const config = (): Config => loadConfig();
@@ -37,13 +37,18 @@ export function poolSnapshot(poolFile: string | undefined, fallback: string): Po
   return loadPoolFile(fallback);
 }
 
-/** A client for the configured server; TLS and API key from the environment (workers/connection.ts). */
+/** A client for the configured server; TLS and API key from the environment or a profile (workers/connection.ts). */
 export async function connectClient(cfg = config()): Promise<Client> {
   const options = clientConnectionOptions(cfg); // an unreadable TLS file is bad input, not "unreachable"
   try {
     const connection = await Connection.connect({ ...options, connectTimeout: 3000 });
     return new Client({ connection, namespace: cfg.namespace });
   } catch (err) {
+    if (refusedCredentials(err))
+      throw new Error(
+        `Temporal at ${cfg.address} refused the credentials (${connectionFailure(err, cfg)}): ` +
+          'check TEMPORAL_API_KEY, or the client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH)',
+      );
     throw new Error(
       `cannot reach Temporal at ${cfg.address} (${connectionFailure(err, cfg)}): is \`liveshift up\` running? ` +
         '(set TEMPORAL_ADDRESS or --address to use another server)',

@@ -1,4 +1,5 @@
 // Exit codes (docs/design.md §7): 0 ok, 1 operation failed or violations found, 2 bad input.
+import { ServiceError } from '@temporalio/client';
 import { FailureType, LiveshiftError } from '../domain/errors';
 
 // 130 (128 + SIGINT, the shell's convention): Ctrl-C stopped `--watch`; the operation goes on.
@@ -10,6 +11,16 @@ export class UsageError extends LiveshiftError {
   }
 }
 
+/**
+ * The first line of an error's message. The client's ServiceError says only what it was doing
+ * ("Failed to list workflows"): its cause says why (e.g. "7 PERMISSION_DENIED: Request unauthorized.").
+ */
+function oneLineMessage(err: unknown): string {
+  const first = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  if (err instanceof ServiceError && err.cause !== undefined) return `${first(err)}: ${first(err.cause)}`;
+  return first(err);
+}
+
 /** Runs a command body; bad input becomes one line on stderr and exit code 2. */
 export function command<A extends unknown[]>(
   body: (...args: A) => Promise<number | void>,
@@ -19,8 +30,7 @@ export function command<A extends unknown[]>(
       process.exitCode = (await body(...args)) ?? EXIT.ok;
     } catch (err) {
       const bad = err instanceof LiveshiftError && err.type === FailureType.BadRequest;
-      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-      console.error(`liveshift: ${message}`);
+      console.error(`liveshift: ${oneLineMessage(err)}`);
       process.exitCode = bad ? EXIT.badInput : EXIT.failed;
     }
   };

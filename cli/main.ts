@@ -15,11 +15,17 @@ import { command, EXIT } from './errors';
 
 const program = new Command('liveshift')
   .description(
-    'Durable live migration of VMs across a Xen/XAPI-style pool, with early VBD attach, on Temporal.\n' +
-      'Environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default),\n' +
-      'LIVESHIFT_STATE (default .liveshift/pool.db). TLS and credentials from the environment only:\n' +
-      'TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS,\n' +
-      'TEMPORAL_API_KEY.',
+    // One paragraph per line: commander wraps each to the terminal's width.
+    [
+      'Durable live migration of VMs across a Xen/XAPI-style pool, with early VBD attach, on Temporal.',
+      'The Temporal connection is read as the Temporal CLI reads it: a TOML profile (TEMPORAL_PROFILE, ' +
+        'TEMPORAL_CONFIG_FILE, default ~/.config/temporalio/temporal.toml), then the environment over it: ' +
+        'TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_API_KEY, TEMPORAL_TLS, ' +
+        'TEMPORAL_TLS_CLIENT_CERT_PATH + TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS), TEMPORAL_TLS_SERVER_CA_CERT_PATH, ' +
+        'TEMPORAL_TLS_SERVER_NAME. Deprecated aliases: TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA. ' +
+        'Credentials never come from flags.',
+      'LIVESHIFT_STATE: the pool state file (default .liveshift/pool.db).',
+    ].join('\n'),
   )
   .option('--address <host:port>', 'Temporal frontend (overrides TEMPORAL_ADDRESS)')
   .option('--namespace <name>', 'Temporal namespace (overrides TEMPORAL_NAMESPACE)')
@@ -40,8 +46,9 @@ const program = new Command('liveshift')
       ),
   });
 
-// Global flags override the environment before any command reads it (workers/config.ts). There is
-// deliberately no flag for a credential: flags end up in shell history and `ps`.
+// Global flags override the environment (and so the profile) before any command reads it
+// (workers/config.ts). There is deliberately no flag for a credential: flags end up in shell
+// history and `ps`.
 program.hook('preAction', (root) => {
   const { address, namespace } = root.opts<{ address?: string; namespace?: string }>();
   if (address !== undefined) process.env.TEMPORAL_ADDRESS = address;

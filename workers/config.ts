@@ -1,47 +1,23 @@
-// Process configuration, parsed with zod from the environment at the boundary. Connection
-// credentials (TLS files, API key) come from here only (never from flags: those end up in shell
-// history and `ps`); workers/connection.ts turns them into SDK connection options. None of them is
-// ever part of a workflow or activity payload.
-import { inspect } from 'node:util';
+// Process configuration: liveshift's own LIVESHIFT_* variables, parsed with zod at the boundary,
+// and the Temporal connection, read as the Temporal CLI and SDKs read it (workers/temporal-config.ts:
+// TOML profile, standard TEMPORAL_* variables, deprecated liveshift names). Connection credentials
+// (TLS files, API key) come from there only (never from flags: those end up in shell history and
+// `ps`); workers/connection.ts turns them into SDK connection options. None of them is ever part of
+// a workflow or activity payload.
 import { z } from 'zod';
-import { FailureType, LiveshiftError } from '../domain/errors';
 import { zodMessage } from '../domain/zod-message';
+import { ConfigError, Secret } from './secret';
+import { loadTemporalSettings } from './temporal-config';
+import { noteDeprecated, type TemporalSettings } from './temporal-env';
+
+export { ConfigError, Secret } from './secret';
+export { CREDENTIAL_VARIABLES, withoutCredentials, type TemporalSettings } from './temporal-env';
 
 export const DEFAULT_STATE_FILE = '.liveshift/pool.db';
 export const DEFAULT_POOL_FILE = 'examples/pool.yaml';
 
-const REDACTED = '[redacted]';
-
-/** A credential. It prints as [redacted] (String, JSON, util.inspect); `reveal()` hands it to the SDK. */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return REDACTED;
-  }
-  toJSON(): string {
-    return REDACTED;
-  }
-  [inspect.custom](): string {
-    return REDACTED;
-  }
-}
-
-/** Bad configuration: one line, and bad input for the CLI (exit 2). */
-export class ConfigError extends LiveshiftError {
-  constructor(message: string) {
-    super(FailureType.BadRequest, `configuration: ${message.replace(/[\r\n]+/g, ' ')}`);
-  }
-}
-
-// An empty variable counts as unset (`TEMPORAL_TLS_CA= liveshift ...`).
+// An empty variable counts as unset (`LIVESHIFT_AGENT_TOKEN= liveshift ...`).
 const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optional = z.preprocess(unsetIfEmpty, z.string().optional());
 const FLAG_VALUES = ['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'] as const;
 const TRUE: readonly string[] = FLAG_VALUES.slice(0, 4);
 const flag = z
@@ -49,7 +25,7 @@ const flag = z
     (v) => (typeof v === 'string' ? unsetIfEmpty(v.trim().toLowerCase()) : v),
     z.enum(FLAG_VALUES, { errorMap: () => ({ message: 'expected 1/true or 0/false' }) }).optional(),
   )
-  .transform((v) => (v === undefined ? undefined : TRUE.includes(v)));
+  .transform((v) => v !== undefined && TRUE.includes(v));
 
 const secret = z
   .preprocess(unsetIfEmpty, z.string().optional())
@@ -61,21 +37,11 @@ export const isLoopback = (address: string): boolean =>
 
 const envSchema = z
   .object({
-    TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     LIVESHIFT_STATE: z.string().min(1).default(DEFAULT_STATE_FILE),
     /** How much the Temporal runtime of a worker process logs (activity failures are WARN). */
     LIVESHIFT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
-    /** Client certificate and private key files (PEM) for mTLS: both or neither. */
-    TEMPORAL_TLS_CERT: optional,
-    TEMPORAL_TLS_KEY: optional,
-    /** The server's root CA (PEM); without it the system roots are used. */
-    TEMPORAL_TLS_CA: optional,
-    TEMPORAL_TLS_SERVER_NAME: optional,
-    /** 1/true: TLS even with no other TLS setting; 0/false: plaintext even with an API key. */
-    TEMPORAL_TLS: flag,
-    /** Sent as `Authorization: Bearer ...`; implies TLS unless TEMPORAL_TLS=false. */
-    TEMPORAL_API_KEY: secret,
+    /** 1: the Temporal connection from the environment only, no TOML file (the stack's own processes). */
+    LIVESHIFT_TEMPORAL_ENV_ONLY: flag,
     /** Where a host process's agent listens (agent/): loopback unless a token authenticates callers. */
     LIVESHIFT_AGENT_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
     /** 0: any free port (the address is registered in the pool state either way). */
@@ -91,18 +57,6 @@ const envSchema = z
   })
   .superRefine((e, ctx) => {
     const refuse = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
-    if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
-      const [set, missing] =
-        e.TEMPORAL_TLS_CERT === undefined
-          ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT']
-          : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
-      refuse(`${set} is set without ${missing}: mTLS needs both the client certificate and its key (or neither)`);
-    }
-    const tlsSetting = (
-      ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const
-    ).find((k) => e[k] !== undefined);
-    if (e.TEMPORAL_TLS === false && tlsSetting)
-      refuse(`TEMPORAL_TLS=false contradicts ${tlsSetting}: unset one of them`);
     if (!isLoopback(e.LIVESHIFT_AGENT_BIND) && e.LIVESHIFT_AGENT_TOKEN === undefined)
       refuse(
         `LIVESHIFT_AGENT_BIND=${e.LIVESHIFT_AGENT_BIND} is not a loopback address: set LIVESHIFT_AGENT_TOKEN so the agent can authenticate its callers`,
@@ -112,57 +66,30 @@ const envSchema = z
         `LIVESHIFT_METRICS_BIND=${e.LIVESHIFT_METRICS_BIND} is not a loopback address: set LIVESHIFT_METRICS_TOKEN so the metrics endpoint can authenticate its scrapers`,
       );
   })
-  .transform((e) => {
-    const tlsWanted =
-      e.TEMPORAL_TLS ??
-      [e.TEMPORAL_TLS_CERT, e.TEMPORAL_TLS_CA, e.TEMPORAL_TLS_SERVER_NAME, e.TEMPORAL_API_KEY].some(
-        (v) => v !== undefined,
-      );
-    const clientCert =
-      e.TEMPORAL_TLS_CERT !== undefined && e.TEMPORAL_TLS_KEY !== undefined
-        ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY }
-        : undefined;
-    return {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
-      stateFile: e.LIVESHIFT_STATE,
-      logLevel: e.LIVESHIFT_LOG_LEVEL,
-      /** false: plaintext. Otherwise TLS, with mTLS when `clientCert` is set. Files are read at connect time. */
-      tls: tlsWanted
-        ? { clientCert, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
-        : (false as const),
-      apiKey: e.TEMPORAL_API_KEY,
-      agent: { bind: e.LIVESHIFT_AGENT_BIND, port: e.LIVESHIFT_AGENT_PORT, token: e.LIVESHIFT_AGENT_TOKEN },
-      /** Undefined: no metrics endpoint in this process. */
-      metrics:
-        e.LIVESHIFT_METRICS_PORT === undefined
-          ? undefined
-          : { bind: e.LIVESHIFT_METRICS_BIND, port: e.LIVESHIFT_METRICS_PORT, token: e.LIVESHIFT_METRICS_TOKEN },
-    };
-  });
+  .transform((e) => ({
+    stateFile: e.LIVESHIFT_STATE,
+    logLevel: e.LIVESHIFT_LOG_LEVEL,
+    temporalEnvOnly: e.LIVESHIFT_TEMPORAL_ENV_ONLY,
+    agent: { bind: e.LIVESHIFT_AGENT_BIND, port: e.LIVESHIFT_AGENT_PORT, token: e.LIVESHIFT_AGENT_TOKEN },
+    /** Undefined: no metrics endpoint in this process. */
+    metrics:
+      e.LIVESHIFT_METRICS_PORT === undefined
+        ? undefined
+        : { bind: e.LIVESHIFT_METRICS_BIND, port: e.LIVESHIFT_METRICS_PORT, token: e.LIVESHIFT_METRICS_TOKEN },
+  }));
 
-export type Config = z.output<typeof envSchema>;
+/** The Temporal connection (address, namespace, TLS, API key) and liveshift's own settings. */
+export type Config = TemporalSettings & Omit<z.output<typeof envSchema>, 'temporalEnvOnly'>;
 
-/** The configuration from the environment; throws a one-line ConfigError (never echoing a credential). */
+/**
+ * The configuration from the environment (and the Temporal config file); throws a one-line
+ * ConfigError (never echoing a credential). Deprecated variable names get one note on stderr.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(zodMessage(parsed.error));
-  return parsed.data;
-}
-
-/** The variables that make a connection use TLS or a credential. */
-export const CREDENTIAL_VARIABLES = [
-  'TEMPORAL_TLS',
-  'TEMPORAL_TLS_CERT',
-  'TEMPORAL_TLS_KEY',
-  'TEMPORAL_TLS_CA',
-  'TEMPORAL_TLS_SERVER_NAME',
-  'TEMPORAL_API_KEY',
-] as const;
-
-/** `env` without those: for processes that talk to the embedded (plaintext, local) dev server. */
-export function withoutCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env };
-  for (const name of CREDENTIAL_VARIABLES) delete copy[name];
-  return copy;
+  const { temporalEnvOnly, ...own } = parsed.data;
+  const temporal = loadTemporalSettings(env, temporalEnvOnly);
+  noteDeprecated(temporal.aliasesUsed);
+  return { ...temporal.settings, ...own };
 }

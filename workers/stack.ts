@@ -20,6 +20,8 @@ import { bootQemuGuests } from '../qemu/boot';
 import { SimPool } from '../sim/sim-pool';
 import { migrate, startMigration, type MigrationHandle } from '../client/migrations';
 import { withoutCredentials } from './config';
+import { clientConnectionOptions, nativeConnectionOptions } from './connection';
+import { temporalEnv, type TemporalSettings } from './temporal-env';
 import { createHostWorker } from './host';
 import { startHostAgent } from './host-agent';
 import { hostToolstack, type HostToolstack } from './toolstack';
@@ -28,8 +30,10 @@ import { superviseHost, superviseOrchestrator, type SupervisedProcess } from './
 import { warmUp } from '../agent/warm-up';
 
 export interface StackOptions {
-  /** The Temporal frontend (namespace `default`). */
+  /** The Temporal frontend. */
   address: string;
+  /** How to reach it (namespace, TLS, API key: see loadConfig); plaintext and `default` when absent. */
+  connection?: Omit<TemporalSettings, 'address'>;
   stateFile: string;
   /** A prebuilt workflow bundle; the workflows are bundled at start when absent. */
   workflowBundlePath?: string;
@@ -94,11 +98,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   await installStackRuntime(o.logLevel ?? 'ERROR', metrics);
   const sim = SimPool.open(o.stateFile);
   const pool = sim.config();
+  const temporal: TemporalSettings = { namespace: 'default', tls: false, ...o.connection, address: o.address };
   const env = {
-    // The embedded stack talks plaintext to a local server: no Temporal credential applies.
+    // The processes get the whole connection from here, none of the user's (their TOML profile, their
+    // TEMPORAL_* credentials: those may be meant for another server).
     ...withoutCredentials(process.env),
-    TEMPORAL_ADDRESS: o.address,
-    TEMPORAL_NAMESPACE: 'default',
+    ...temporalEnv(temporal),
     LIVESHIFT_STATE: o.stateFile,
     LIVESHIFT_LOG_LEVEL: o.logLevel ?? 'ERROR',
     ...childMetricsEnv(o.metrics),
@@ -113,7 +118,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (booted.srs.length > 0) log(`liveshift: NBD SRs served by qemu-storage-daemon: ${booted.srs.join(', ')}`);
     if (booted.guests.length > 0) log(`liveshift: QEMU guests booted: ${booted.guests.join(', ')}`);
   }
-  const native = await NativeConnection.connect({ address: o.address });
+  const native = await NativeConnection.connect(nativeConnectionOptions(temporal));
   if (o.hostProcesses) for (const h of pool.hosts) hosts.set(h.name, superviseHost(h.name, env, log));
   else {
     for (const h of pool.hosts) {
@@ -129,17 +134,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         port: 0,
       };
       agents.push(await startHostAgent({ ...agentOptions, ...(o.agentToken ? { token: o.agentToken } : {}) }));
-      workers.push(await createHostWorker({ connection: native, namespace: 'default', toolstack, host: h.name }));
+      workers.push(
+        await createHostWorker({ connection: native, namespace: temporal.namespace, toolstack, host: h.name }),
+      );
     }
   }
   const orchestrator = o.orchestratorProcess ? superviseOrchestrator(env, log, o.workflowBundlePath) : undefined;
-  if (!orchestrator) workers.push(await inProcessOrchestrator(native, sim, o, migrations));
+  if (!orchestrator) workers.push(await inProcessOrchestrator(native, temporal.namespace, sim, o, migrations));
   const running = workers.map((w) => w.run());
   // Started and settled: a standby still loading would compete with the first migrations for the CPU.
   // With host processes (a stack like `liveshift up`'s) the runner in this process warms up too.
   const settling = [...hosts.values(), ...(orchestrator ? [orchestrator] : [])].map((p) => p.settled());
   await Promise.all([...settling, o.hostProcesses && !orchestrator ? warmUp() : undefined]);
-  const client = new Client({ connection: await Connection.connect({ address: o.address }) });
+  const connection = await Connection.connect(clientConnectionOptions(temporal));
+  const client = new Client({ connection, namespace: temporal.namespace });
   const full = (r: MigrationAsk): MigrationRequest => ({ plan: 'early-attach', ...r });
   return {
     sim,
@@ -167,13 +175,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
 function inProcessOrchestrator(
   native: NativeConnection,
+  namespace: string,
   sim: SimPool,
   o: StackOptions,
   metrics: MigrationMetrics | undefined,
 ): Promise<Worker> {
   return createOrchestratorWorker({
     connection: native,
-    namespace: 'default',
+    namespace,
     inventory: sim,
     ...(metrics ? { metrics } : {}),
     ...(o.agentToken ? { agentToken: o.agentToken } : {}),

@@ -1,6 +1,8 @@
-// Connection settings come from the environment, parsed by zod: defaults, TLS (both-or-neither client
-// pair, API key implies TLS), files read with one-line errors naming them, and no error message or
-// printed configuration ever carrying the API key or key material.
+// Connection settings come from the environment: defaults, TLS (both-or-neither client pair, API key
+// implies TLS), files read with one-line errors naming them, and no error message or printed
+// configuration ever carrying the API key or key material. These cases use the deprecated names of
+// earlier releases, which keep working (test/unit/temporal-config.test.ts: the standard names,
+// profiles and the config file).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,9 +157,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ TEMPORAL_TLS_CA: CA }).tls).not.toBe(false);
     expect(loadConfig({ TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).tls).not.toBe(false);
     expect(loadConfig({ TEMPORAL_TLS_CERT: CERT, TEMPORAL_TLS_KEY: KEY }).tls).toEqual({
-      clientCert: { certFile: CERT, keyFile: KEY },
-      caFile: undefined,
-      serverName: undefined,
+      clientCert: {
+        cert: { setting: 'TEMPORAL_TLS_CERT', path: CERT },
+        key: { setting: 'TEMPORAL_TLS_KEY', path: KEY },
+      },
     });
   });
 
