@@ -59,30 +59,43 @@ const secret = z
 export const isLoopback = (address: string): boolean =>
   /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || address === 'localhost';
 
-const envSchema = z
-  .object({
-    TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    LIVESHIFT_STATE: z.string().min(1).default(DEFAULT_STATE_FILE),
-    /** How much the Temporal runtime of a worker process logs (activity failures are WARN). */
-    LIVESHIFT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
-    /** Client certificate and private key files (PEM) for mTLS: both or neither. */
-    TEMPORAL_TLS_CERT: optional,
-    TEMPORAL_TLS_KEY: optional,
-    /** The server's root CA (PEM); without it the system roots are used. */
-    TEMPORAL_TLS_CA: optional,
-    TEMPORAL_TLS_SERVER_NAME: optional,
-    /** 1/true: TLS even with no other TLS setting; 0/false: plaintext even with an API key. */
-    TEMPORAL_TLS: flag,
-    /** Sent as `Authorization: Bearer ...`; implies TLS unless TEMPORAL_TLS=false. */
-    TEMPORAL_API_KEY: secret,
-    /** Where a host process's agent listens (agent/): loopback unless a token authenticates callers. */
-    LIVESHIFT_AGENT_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
-    /** 0: any free port (the address is registered in the pool state either way). */
-    LIVESHIFT_AGENT_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(0)),
-    /** Required from callers when set; required to bind anything but loopback. */
-    LIVESHIFT_AGENT_TOKEN: secret,
-  })
+const envObject = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  LIVESHIFT_STATE: z.string().min(1).default(DEFAULT_STATE_FILE),
+  /** How much the Temporal runtime of a worker process logs (activity failures are WARN). */
+  LIVESHIFT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  /** Client certificate and private key files (PEM) for mTLS: both or neither. */
+  TEMPORAL_TLS_CERT: optional,
+  TEMPORAL_TLS_KEY: optional,
+  /** The server's root CA (PEM); without it the system roots are used. */
+  TEMPORAL_TLS_CA: optional,
+  TEMPORAL_TLS_SERVER_NAME: optional,
+  /** 1/true: TLS even with no other TLS setting; 0/false: plaintext even with an API key. */
+  TEMPORAL_TLS: flag,
+  /** Sent as `Authorization: Bearer ...`; implies TLS unless TEMPORAL_TLS=false. */
+  TEMPORAL_API_KEY: secret,
+  /** Where a host process's agent listens (agent/): loopback unless a token authenticates callers. */
+  LIVESHIFT_AGENT_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+  /** 0: any free port (the address is registered in the pool state either way). */
+  LIVESHIFT_AGENT_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(0)),
+  /**
+   * The host name other processes reach the agent by, registered in the pool state instead of the
+   * bind address: a container binds 0.0.0.0 and is reached by its service name.
+   */
+  LIVESHIFT_AGENT_ADVERTISE: optional,
+  /** Required from callers when set; required to bind anything but loopback. */
+  LIVESHIFT_AGENT_TOKEN: secret,
+});
+
+/** Every variable a liveshift process reads. */
+export const CONFIG_VARIABLES = Object.keys(envObject.shape) as (keyof typeof envObject.shape)[];
+
+/** What the stack sets for each process it starts (workers/stack.ts); the others keep their defaults. */
+export const WORKER_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'LIVESHIFT_STATE', 'LIVESHIFT_LOG_LEVEL'] as const;
+export type WorkerEnv = Record<(typeof WORKER_ENV)[number], string>;
+
+const envSchema = envObject
   .superRefine((e, ctx) => {
     const refuse = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
     if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
@@ -122,7 +135,12 @@ const envSchema = z
         ? { clientCert, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : (false as const),
       apiKey: e.TEMPORAL_API_KEY,
-      agent: { bind: e.LIVESHIFT_AGENT_BIND, port: e.LIVESHIFT_AGENT_PORT, token: e.LIVESHIFT_AGENT_TOKEN },
+      agent: {
+        bind: e.LIVESHIFT_AGENT_BIND,
+        port: e.LIVESHIFT_AGENT_PORT,
+        advertise: e.LIVESHIFT_AGENT_ADVERTISE,
+        token: e.LIVESHIFT_AGENT_TOKEN,
+      },
     };
   });
 

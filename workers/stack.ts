@@ -16,7 +16,7 @@ import type { MigrationRequest, MigrationResult } from '../domain/request';
 import { bootQemuGuests } from '../qemu/boot';
 import { SimPool } from '../sim/sim-pool';
 import { migrate, startMigration, type MigrationHandle } from '../client/migrations';
-import { withoutCredentials } from './config';
+import { withoutCredentials, type WorkerEnv } from './config';
 import { createHostWorker } from './host';
 import { startHostAgent } from './host-agent';
 import { hostToolstack, type HostToolstack } from './toolstack';
@@ -74,14 +74,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const log = o.log ?? (() => undefined);
   const sim = SimPool.open(o.stateFile);
   const pool = sim.config();
-  const env = {
-    // The embedded stack talks plaintext to a local server: no Temporal credential applies.
-    ...withoutCredentials(process.env),
+  const own: WorkerEnv = {
     TEMPORAL_ADDRESS: o.address,
     TEMPORAL_NAMESPACE: 'default',
     LIVESHIFT_STATE: o.stateFile,
     LIVESHIFT_LOG_LEVEL: o.logLevel ?? 'ERROR',
   };
+  // The embedded stack talks plaintext to a local server: no Temporal credential applies.
+  const env = { ...withoutCredentials(process.env), ...own };
   const hosts = new Map<string, SupervisedProcess>();
   const agents: RunningAgent[] = [];
   const workers: Worker[] = [];

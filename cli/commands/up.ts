@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Pool } from '../../domain/pool';
 import { discardQemuGuests } from '../../qemu/boot';
-import { SimPool } from '../../sim/sim-pool';
+import { preparePoolState } from '../../workers/pool-state';
 import { loadPoolFile } from '../../sim/pool-file';
 import { config } from '../context';
 import { EXIT, UsageError } from '../errors';
@@ -40,14 +40,11 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<Embedded> {
   const ports = { port: port(o.port, '--port'), uiPort: port(o.uiPort, '--ui-port') };
   const pool = loadPoolFile(o.pool);
   const cfg = config();
-  const sim = SimPool.open(cfg.stateFile);
-  if (fresh || !sim.initialised || sim.config().name !== pool.name) {
-    sim.initialise(pool);
+  if (preparePoolState(cfg.stateFile, pool, fresh) === 'initialised') {
     // Guests of an earlier pool in this state directory would be adopted as this pool's VMs.
     await discardQemuGuests(cfg.stateFile);
     log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
   } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
-  sim.close();
   const temporalDbFile = join(dirname(cfg.stateFile), 'temporal.db');
   log(`liveshift: starting Temporal (state ${temporalDbFile}) ...`);
   const server = await startDevServer({ ...ports, dbFile: temporalDbFile, ui: true, log });
