@@ -24,3 +24,8 @@ export async function lowFreePort(taken: ReadonlySet<number> = new Set()): Promi
   }
   throw new EngineError(`no free port between ${LOW} and ${HIGH} after ${ATTEMPTS} tries`);
 }
+
+/** Refuses a port something else listens on: a server that cannot bind must not pass for healthy. */
+export async function assertPortFree(port: number, what: string, flag: string): Promise<void> {
+  if (!(await free(port))) throw new EngineError(`port ${port} for ${what} is in use: choose another with ${flag}`);
+}

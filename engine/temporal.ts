@@ -6,7 +6,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { stopChild } from '../cli/temporal-server';
-import { lowFreePort } from './ports';
+import { reapOrphan, recordPid } from './pid-file';
+import { assertPortFree, lowFreePort } from './ports';
 import { EngineError } from './run';
 import {
   renderDynamicConfig,
@@ -42,6 +43,7 @@ export async function serverPorts(frontend?: number): Promise<ServerPorts> {
 export class TemporalServerProcess {
   private child: ChildProcess | undefined;
   readonly address: string;
+  private readonly port: number;
   private readonly logFile: string;
 
   /** Writes `<root>/config/liveshift.yaml` and the dynamic config beside it (the password inside: 0600). */
@@ -58,7 +60,8 @@ export class TemporalServerProcess {
     writeFileSync(join(configDir, `${ENV_NAME}.yaml`), renderServerConfig({ ...input, dynamicConfigFile }), {
       mode: 0o600,
     });
-    this.address = `127.0.0.1:${input.ports.grpc.frontend}`;
+    this.port = input.ports.grpc.frontend;
+    this.address = `127.0.0.1:${this.port}`;
     this.logFile = join(root, 'server.log');
   }
 
@@ -68,12 +71,17 @@ export class TemporalServerProcess {
 
   /** Starts the server and resolves once its frontend reports it serves. */
   async start(): Promise<void> {
+    const pidFile = join(this.root, 'server.pid');
+    if (await reapOrphan(pidFile, this.root))
+      this.log(`liveshift: stopped a Temporal server an earlier start left running (${this.root})`);
+    await assertPortFree(this.port, 'the Temporal frontend', '--port');
     const out = openSync(this.logFile, 'a');
     const args = ['--root', this.root, '--config', 'config', '--env', ENV_NAME, '--allow-no-auth', 'start'];
     args.push(...SERVER_ROLES.flatMap((r) => ['--service', r]));
     const child = spawn(this.binary, args, { stdio: ['ignore', out, out] });
     closeSync(out);
     this.child = child;
+    recordPid(pidFile, child.pid);
     try {
       await waitServing(this.address, child, () => this.logTail());
     } catch (err) {

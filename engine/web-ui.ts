@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { stopChild } from '../cli/temporal-server';
 import { ensureTemporalUi } from '../cli/temporal-server-build';
+import { reapOrphan, recordPid } from './pid-file';
+import { assertPortFree } from './ports';
 import { EngineError } from './run';
 import { TOPOLOGY } from './topology';
 
@@ -42,11 +44,15 @@ export async function startWebUi(o: WebUiOptions): Promise<WebUi> {
   const binary = ensureTemporalUi(o.log);
   mkdirSync(join(o.dir, 'config'), { recursive: true });
   writeFileSync(join(o.dir, 'config', `${ENV_NAME}.yaml`), renderUiConfig(o));
+  const pidFile = join(o.dir, 'ui.pid');
+  await reapOrphan(pidFile, o.dir);
+  await assertPortFree(o.port, 'the Web UI', '--ui-port');
   const out = openSync(join(o.dir, 'ui.log'), 'a');
   const child = spawn(binary, ['--root', o.dir, '--config', 'config', '--env', ENV_NAME, 'start'], {
     stdio: ['ignore', out, out],
   });
   closeSync(out);
+  recordPid(pidFile, child.pid);
   const url = `http://${HOST}:${o.port}`;
   try {
     await waitHealthy(url, child);
