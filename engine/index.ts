@@ -9,7 +9,8 @@ import { ensureTemporalServer } from '../cli/temporal-server-build';
 import { ensureNamespace } from './namespace';
 import { startPostgres, type PostgresCluster } from './postgres';
 import { ensureSchema } from './schema';
-import { serverPorts, TemporalServerProcess } from './temporal';
+import { serverPorts } from './ports';
+import { TemporalServerProcess } from './temporal';
 import { startWebUi, type WebUi } from './web-ui';
 
 export { EngineError } from './run';
@@ -57,8 +58,10 @@ export async function startPostgresEngine(o: PostgresEngineOptions): Promise<Pos
     const pg = await timed('postgres', () => startPostgres({ dir: join(o.dir, 'cluster'), log, ...scratch(o) }));
     started.push(pg);
     await timed('schema', () => ensureSchema({ ...bin, schemaRoot: bin.postgresSchema, ...pg }));
-    const ports = await serverPorts(o.port);
-    const server = new TemporalServerProcess(bin.server, join(o.dir, 'temporal'), { postgres: pg, ports }, log);
+    const home = join(o.dir, 'temporal');
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const ports = await serverPorts(join(home, 'ports.json'), o.port);
+    const server = new TemporalServerProcess(bin.server, home, { postgres: pg, ports }, log);
     await timed('server', () => server.start());
     started.push(server);
     await timed('namespace', () => ensureNamespace(cli, server.address));

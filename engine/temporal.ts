@@ -7,38 +7,14 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { stopChild } from '../cli/temporal-server';
 import { reapOrphan, recordPid } from './pid-file';
-import { assertPortFree, lowFreePort } from './ports';
+import { assertPortFree } from './ports';
 import { EngineError } from './run';
-import {
-  renderDynamicConfig,
-  renderServerConfig,
-  SERVER_ROLES,
-  type ServerConfigInput,
-  type ServerPorts,
-} from './server-config';
+import { renderDynamicConfig, renderServerConfig, SERVER_ROLES, type ServerConfigInput } from './server-config';
 
 const ENV_NAME = 'liveshift';
 const HEALTHY_WITHIN_MS = 90_000;
 /** grpc.health.v1 HealthCheckResponse.ServingStatus.SERVING */
 const SERVING = 1;
-
-/** Ports free right now, none twice; the frontend's gRPC port is the one asked for when given. */
-export async function serverPorts(frontend?: number): Promise<ServerPorts> {
-  const taken = new Set<number>(frontend ? [frontend] : []);
-  const next = async (): Promise<number> => {
-    const port = await lowFreePort(taken);
-    taken.add(port);
-    return port;
-  };
-  const grpc = {
-    frontend: frontend ?? (await next()),
-    history: await next(),
-    matching: await next(),
-    worker: await next(),
-  };
-  const membership = { frontend: await next(), history: await next(), matching: await next(), worker: await next() };
-  return { grpc, membership, frontendHttp: await next() };
-}
 
 export class TemporalServerProcess {
   private child: ChildProcess | undefined;
