@@ -10,7 +10,7 @@ import { abortCommand, listCommand, statusCommand } from './commands/inspect';
 import { migrateCommand } from './commands/migrate';
 import { planCommand } from './commands/plan';
 import { reportCommand } from './commands/report';
-import { upCommand } from './commands/up';
+import { ENGINES, upCommand } from './commands/up';
 import { command, EXIT } from './errors';
 
 const program = new Command('liveshift')
@@ -61,7 +61,12 @@ const stackOptions = (c: Command) =>
   c
     .option('--pool <file>', 'pool file (YAML or JSON)', DEFAULT_POOL_FILE)
     .option('--port <port>', 'Temporal frontend port', '7233')
-    .option('--ui-port <port>', 'Temporal Web UI port', '8233');
+    .option('--ui-port <port>', 'Temporal Web UI port', '8233')
+    .addOption(
+      new Option('--engine <engine>', 'dev: the dev server on SQLite; postgres: the Temporal server on PostgreSQL')
+        .choices(ENGINES)
+        .default('dev'),
+    );
 
 stackOptions(
   program
@@ -75,7 +80,7 @@ stackOptions(
   program
     .command('up')
     .description(
-      'run Temporal (SQLite under .liveshift/), the Web UI, the orchestrator and one worker per host until Ctrl-C',
+      'run Temporal (SQLite, or PostgreSQL with --engine postgres, under .liveshift/), the Web UI, the orchestrator and one worker per host until Ctrl-C',
     ),
 )
   .option('--fresh', 're-initialise the pool state from the pool file')

@@ -46,3 +46,16 @@ function postgresSchemaDir(): string {
   if (!existsSync(dir)) throw new Error(`the Temporal server module's PostgreSQL schema is missing at ${dir}`);
   return dir;
 }
+
+/** The Web UI server the pinned CLI embeds, as its own program (its assets are compiled in). */
+export const TEMPORAL_UI_VERSION = 'v2.42.1';
+export const UI_TOOL: GoTool = {
+  title: 'the Temporal Web UI server',
+  module: 'github.com/temporalio/ui-server/v2/cmd/server',
+  version: TEMPORAL_UI_VERSION,
+  binary: 'server',
+  cacheName: `temporal-ui-server-${TEMPORAL_UI_VERSION}`,
+};
+
+/** The Web UI server, built once (about a minute) when the cache has none. */
+export const ensureTemporalUi = (log: (line: string) => void = console.error): string => goInstallOnce(UI_TOOL, log);

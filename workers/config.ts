@@ -27,6 +27,7 @@ const flag = z
   )
   .transform((v) => v !== undefined && TRUE.includes(v));
 
+const optional = z.preprocess(unsetIfEmpty, z.string().optional());
 const secret = z
   .preprocess(unsetIfEmpty, z.string().optional())
   .transform((v) => (v === undefined ? undefined : new Secret(v)));
@@ -35,26 +36,53 @@ const secret = z
 export const isLoopback = (address: string): boolean =>
   /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || address === 'localhost';
 
-const envSchema = z
-  .object({
-    LIVESHIFT_STATE: z.string().min(1).default(DEFAULT_STATE_FILE),
-    /** How much the Temporal runtime of a worker process logs (activity failures are WARN). */
-    LIVESHIFT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
-    /** 1: the Temporal connection from the environment only, no TOML file (the stack's own processes). */
-    LIVESHIFT_TEMPORAL_ENV_ONLY: flag,
-    /** Where a host process's agent listens (agent/): loopback unless a token authenticates callers. */
-    LIVESHIFT_AGENT_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
-    /** 0: any free port (the address is registered in the pool state either way). */
-    LIVESHIFT_AGENT_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(0)),
-    /** Required from callers when set; required to bind anything but loopback. */
-    LIVESHIFT_AGENT_TOKEN: secret,
-    /** Unset: no metrics endpoint. 0: any free port (printed at start; what `liveshift up` gives each process). */
-    LIVESHIFT_METRICS_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).optional()),
-    /** Where the metrics endpoint listens (metrics/endpoint.ts): loopback unless a token authenticates scrapers. */
-    LIVESHIFT_METRICS_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
-    /** Required from scrapers when set; required to bind anything but loopback. */
-    LIVESHIFT_METRICS_TOKEN: secret,
-  })
+const envObject = z.object({
+  LIVESHIFT_STATE: z.string().min(1).default(DEFAULT_STATE_FILE),
+  /** How much the Temporal runtime of a worker process logs (activity failures are WARN). */
+  LIVESHIFT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  /** 1: the Temporal connection from the environment only, no TOML file (the stack's own processes). */
+  LIVESHIFT_TEMPORAL_ENV_ONLY: flag,
+  /** Where a host process's agent listens (agent/): loopback unless a token authenticates callers. */
+  LIVESHIFT_AGENT_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+  /** 0: any free port (the address is registered in the pool state either way). */
+  LIVESHIFT_AGENT_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).default(0)),
+  /**
+   * The host name other processes reach the agent by, registered in the pool state instead of the
+   * bind address: a container binds 0.0.0.0 and is reached by its service name.
+   */
+  LIVESHIFT_AGENT_ADVERTISE: optional,
+  /** Required from callers when set; required to bind anything but loopback. */
+  LIVESHIFT_AGENT_TOKEN: secret,
+  /** Unset: no metrics endpoint. 0: any free port (printed at start; what `liveshift up` gives each process). */
+  LIVESHIFT_METRICS_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).optional()),
+  /** Where the metrics endpoint listens (metrics/endpoint.ts): loopback unless a token authenticates scrapers. */
+  LIVESHIFT_METRICS_BIND: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+  /** Required from scrapers when set; required to bind anything but loopback. */
+  LIVESHIFT_METRICS_TOKEN: secret,
+});
+
+/** The standard Temporal connection variables liveshift reads (workers/temporal-config.ts). */
+export const TEMPORAL_VARIABLES = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+] as const;
+
+/** Every variable a liveshift process reads. */
+export const CONFIG_VARIABLES: string[] = [...TEMPORAL_VARIABLES, ...Object.keys(envObject.shape)];
+
+/** What the stack sets for each process it starts (workers/stack.ts); the others keep their defaults. */
+export const WORKER_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'LIVESHIFT_STATE', 'LIVESHIFT_LOG_LEVEL'] as const;
+export type WorkerEnv = Record<(typeof WORKER_ENV)[number], string>;
+
+const envSchema = envObject
   .superRefine((e, ctx) => {
     const refuse = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
     if (!isLoopback(e.LIVESHIFT_AGENT_BIND) && e.LIVESHIFT_AGENT_TOKEN === undefined)
@@ -70,7 +98,12 @@ const envSchema = z
     stateFile: e.LIVESHIFT_STATE,
     logLevel: e.LIVESHIFT_LOG_LEVEL,
     temporalEnvOnly: e.LIVESHIFT_TEMPORAL_ENV_ONLY,
-    agent: { bind: e.LIVESHIFT_AGENT_BIND, port: e.LIVESHIFT_AGENT_PORT, token: e.LIVESHIFT_AGENT_TOKEN },
+    agent: {
+      bind: e.LIVESHIFT_AGENT_BIND,
+      port: e.LIVESHIFT_AGENT_PORT,
+      advertise: e.LIVESHIFT_AGENT_ADVERTISE,
+      token: e.LIVESHIFT_AGENT_TOKEN,
+    },
     /** Undefined: no metrics endpoint in this process. */
     metrics:
       e.LIVESHIFT_METRICS_PORT === undefined

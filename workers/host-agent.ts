@@ -12,11 +12,21 @@ export interface HostAgentOptions {
   control: MigrationControl;
   bind: string;
   port: number;
+  /** The host name callers reach the agent by (LIVESHIFT_AGENT_ADVERTISE); the bind address when absent. */
+  advertise?: string;
   token?: Token;
 }
 
 export async function startHostAgent(o: HostAgentOptions): Promise<RunningAgent> {
-  const agent = await startAgent(o);
+  const started = await startAgent(o);
+  const agent = o.advertise ? { ...started, url: advertised(started.url, o.advertise) } : started;
   o.registry.registerAgent(o.host, agent.url, process.pid);
   return agent;
+}
+
+/** The agent's URL with the advertised host name in place of the address it is bound to. */
+export function advertised(url: string, host: string): string {
+  const u = new URL(url);
+  u.hostname = host;
+  return u.origin;
 }

@@ -3,17 +3,23 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Pool } from '../../domain/pool';
 import { discardQemuGuests } from '../../qemu/boot';
-import { SimPool } from '../../sim/sim-pool';
+import { preparePoolState } from '../../workers/pool-state';
 import { loadPoolFile } from '../../sim/pool-file';
 import { config } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { startStack, type Stack } from '../../workers/stack';
+import { startPostgresEngine } from '../../engine';
 import { startDevServer, type DevServer } from '../temporal-server';
+
+export const ENGINES = ['dev', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 export interface UpOptions {
   pool: string;
   port: string;
   uiPort: string;
+  /** `dev`: the Temporal CLI's dev server on SQLite; `postgres`: the production topology (engine/). */
+  engine?: Engine;
   fresh?: boolean;
 }
 
@@ -40,17 +46,12 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<Embedded> {
   const ports = { port: port(o.port, '--port'), uiPort: port(o.uiPort, '--ui-port') };
   const pool = loadPoolFile(o.pool);
   const cfg = config();
-  const sim = SimPool.open(cfg.stateFile);
-  if (fresh || !sim.initialised || sim.config().name !== pool.name) {
-    sim.initialise(pool);
+  if (preparePoolState(cfg.stateFile, pool, fresh) === 'initialised') {
     // Guests of an earlier pool in this state directory would be adopted as this pool's VMs.
     await discardQemuGuests(cfg.stateFile);
     log(`liveshift: pool "${pool.name}" initialised from ${o.pool} into ${cfg.stateFile}`);
   } else log(`liveshift: resuming pool "${pool.name}" from ${cfg.stateFile} (use --fresh to start over)`);
-  sim.close();
-  const temporalDbFile = join(dirname(cfg.stateFile), 'temporal.db');
-  log(`liveshift: starting Temporal (state ${temporalDbFile}) ...`);
-  const server = await startDevServer({ ...ports, dbFile: temporalDbFile, ui: true, log });
+  const server = await startTemporal(o.engine ?? 'dev', ports, dirname(cfg.stateFile));
   log('liveshift: starting the orchestrator (bundling workflows) and one process per host ...');
   const stack = await startStack({
     address: server.address,
@@ -73,6 +74,18 @@ export async function bringUp(o: UpOptions, fresh: boolean): Promise<Embedded> {
     await server.stop();
   };
   return { stack, server, pool, stop };
+}
+
+/** The Temporal service the stack runs on, its state beside the pool state. */
+async function startTemporal(engine: Engine, ports: { port: number; uiPort: number }, dir: string): Promise<DevServer> {
+  if (engine === 'postgres') {
+    const home = join(dir, 'postgres');
+    log(`liveshift: starting PostgreSQL and the Temporal server (state ${home}) ...`);
+    return startPostgresEngine({ dir: home, ...ports, log });
+  }
+  const dbFile = join(dir, 'temporal.db');
+  log(`liveshift: starting Temporal (state ${dbFile}) ...`);
+  return startDevServer({ ...ports, dbFile, ui: true, log });
 }
 
 export function untilInterrupted(): Promise<void> {

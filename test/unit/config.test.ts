@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { connectClient } from '../../cli/context';
 import { FailureType, LiveshiftError } from '../../domain/errors';
 import { DEFAULT_STATE_FILE, loadConfig, Secret, withoutCredentials } from '../../workers/config';
+import { advertised } from '../../workers/host-agent';
 import { clientConnectionOptions, connectionFailure, nativeConnectionOptions } from '../../workers/connection';
 
 const API_KEY = `key-${randomUUID()}`;
@@ -107,6 +108,14 @@ describe('loadConfig', () => {
     expect(open.agent.token?.reveal()).toBe('agent-secret-1');
     expect(JSON.stringify(open)).not.toContain('agent-secret-1');
     expectConfigError(() => loadConfig({ LIVESHIFT_AGENT_PORT: '70000' }), /LIVESHIFT_AGENT_PORT/);
+  });
+
+  it('registers an agent under its advertised name (a container bound to 0.0.0.0)', () => {
+    expect(loadConfig({}).agent.advertise).toBeUndefined();
+    const env = { LIVESHIFT_AGENT_BIND: '0.0.0.0', LIVESHIFT_AGENT_TOKEN: 't', LIVESHIFT_AGENT_ADVERTISE: 'host-a' };
+    expect(loadConfig(env).agent.advertise).toBe('host-a');
+    expect(advertised('http://0.0.0.0:7300', 'host-a')).toBe('http://host-a:7300');
+    expect(advertised('http://[::]:7300', 'host-b.pool.internal')).toBe('http://host-b.pool.internal:7300');
   });
 
   it.each([
