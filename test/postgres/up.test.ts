@@ -17,11 +17,14 @@ describe('liveshift up --engine postgres', () => {
   const postmasterPid = join(dir, 'postgres', 'cluster', 'data', 'postmaster.pid');
   let env: NodeJS.ProcessEnv;
   let ports: string[];
+  /** Every `up` started, so none outlives the file (a failed assertion skips its Ctrl-C). */
+  const started: ChildProcess[] = [];
 
   /** Starts `up`, resolves with it and its log once the pool is up. */
   async function up(): Promise<{ proc: ChildProcess; log: () => string }> {
     const args = ['up', '--engine', 'postgres', '--pool', poolFile, '--port', ports[0]!, '--ui-port', ports[1]!];
     const proc = spawn(process.execPath, [resolve('bin/liveshift.js'), ...args], { env: { ...process.env, ...env } });
+    started.push(proc);
     let log = '';
     proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     const deadline = Date.now() + 120_000;
@@ -45,7 +48,10 @@ describe('liveshift up --engine postgres', () => {
     ports = [String(await freePort()), String(await freePort())];
     env = { LIVESHIFT_STATE: join(dir, 'pool.db'), TEMPORAL_ADDRESS: `127.0.0.1:${ports[0]}` };
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    for (const proc of started) if (proc.exitCode === null && proc.signalCode === null) await interrupt(proc);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('creates the topology, migrates through the CLI and stops cleanly on Ctrl-C', async () => {
     const { proc, log } = await up();
