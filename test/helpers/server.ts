@@ -11,3 +11,9 @@ export const testTarget = () => ({
 /** A stack on the test server with a fresh state file holding `pool`. */
 export const stackFor = (pool: PoolInput, extra: Partial<StackOptions> = {}): Promise<Stack> =>
   startStack({ ...testTarget(), stateFile: scratchState(pool), ...extra });
+
+/** The environment that points the real `liveshift` command (test/helpers/cli.ts) at `stack`. */
+export const cliEnv = (stack: Pick<Stack, 'stateFile'>): NodeJS.ProcessEnv => ({
+  LIVESHIFT_STATE: stack.stateFile,
+  TEMPORAL_ADDRESS: testTarget().address,
+});

@@ -9,7 +9,7 @@ import { migrationWorkflowId, vmUuid } from '../../domain/ids';
 import { migrationResultSchema } from '../../domain/request';
 import { liveshift } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
-import { testTarget, stackFor } from '../helpers/server';
+import { cliEnv, stackFor } from '../helpers/server';
 import type { Stack } from '../../workers/stack';
 
 const pool = e2ePool('cli', {
@@ -32,7 +32,7 @@ describe('liveshift CLI', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     stack = await stackFor(pool);
-    env = { LIVESHIFT_STATE: stack.stateFile, TEMPORAL_ADDRESS: testTarget().address };
+    env = cliEnv(stack);
   });
   afterAll(() => stack.stop());
 

@@ -13,7 +13,7 @@ import { TWO_SHARED_SRS } from '../../sim/storage-presets';
 import { evacuationResultSchema, type EvacuationResult } from '../../workflows/evacuation-definitions';
 import type { Stack } from '../../workers/stack';
 import { liveshift } from '../helpers/cli';
-import { stackFor, testTarget } from '../helpers/server';
+import { cliEnv, stackFor } from '../helpers/server';
 
 const vm = (name: string, residentOn: string, memoryMiB: number, sr = 'v3') => ({
   name,
@@ -46,7 +46,7 @@ describe('liveshift evacuate', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     stack = await stackFor(drainPool);
-    env = { LIVESHIFT_STATE: stack.stateFile, TEMPORAL_ADDRESS: testTarget().address };
+    env = cliEnv(stack);
   });
   afterAll(() => stack.stop());
 
@@ -132,7 +132,7 @@ describe('liveshift evacuate on the example pool', () => {
     const example = { ...loadPoolFile(resolve('examples/pool.yaml')), name: 'evac-example', timeScale: 0.05 };
     const stack = await stackFor(example);
     try {
-      const env = { LIVESHIFT_STATE: stack.stateFile, TEMPORAL_ADDRESS: testTarget().address };
+      const env = cliEnv(stack);
       const run = await liveshift(['evacuate', 'host-a'], env);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^web-01\s+host-[bc]\s+early-attach\s+1\/1\s+\d+\s+migrated/m);

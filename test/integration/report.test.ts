@@ -14,7 +14,7 @@ import { LIVE_MIGRATE_WORKFLOW } from '../../workflows/definitions';
 import { launchBrowser } from '../helpers/browser';
 import { liveshift } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
-import { stackFor, testTarget } from '../helpers/server';
+import { cliEnv, stackFor } from '../helpers/server';
 
 interface Run {
   id: string;
@@ -39,7 +39,7 @@ describe('liveshift report', () => {
   beforeAll(async () => {
     // A slow SMAPIv3 attach (250 ms at this time scale) keeps legacy's window clearly the wider one.
     stack = await stackFor(e2ePool('report', { timeScale: 0.1, latencyMs: { 'zfs-vol': { attach: 2500 } } }));
-    env = { LIVESHIFT_STATE: stack.stateFile, TEMPORAL_ADDRESS: testTarget().address };
+    env = cliEnv(stack);
     dir = mkdtempSync(join(tmpdir(), 'liveshift-report-'));
     early = await migrate('host-b', 'early-attach');
     legacy = await migrate('host-a', 'legacy');

@@ -7,14 +7,14 @@ import { evacuationResultSchema } from '../../workflows/evacuation-definitions';
 import type { Stack } from '../../workers/stack';
 import { liveshift } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
-import { stackFor, testTarget } from '../helpers/server';
+import { cliEnv, stackFor } from '../helpers/server';
 
 describe('liveshift schedule', () => {
   let stack: Stack;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     stack = await stackFor(e2ePool('sched', { timeScale: 0.05 }));
-    env = { LIVESHIFT_STATE: stack.stateFile, TEMPORAL_ADDRESS: testTarget().address };
+    env = cliEnv(stack);
   });
   afterAll(() => stack.stop());
 

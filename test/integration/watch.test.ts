@@ -9,7 +9,7 @@ import { memoryModel } from '../../domain/latency';
 import type { MigrationResult } from '../../domain/request';
 import { liveshift, type CliRun } from '../helpers/cli';
 import { e2ePool } from '../helpers/pools';
-import { stackFor, testTarget } from '../helpers/server';
+import { cliEnv, stackFor } from '../helpers/server';
 import type { Stack } from '../../workers/stack';
 
 const MIGRATION_MIBPS = 1100; // the pool's network.migrationMiBps (the schema's default)
@@ -79,7 +79,7 @@ describe('liveshift migrate --watch', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
     stack = await stackFor(pool);
-    env = { LIVESHIFT_STATE: stack.stateFile, TEMPORAL_ADDRESS: testTarget().address };
+    env = cliEnv(stack);
   });
   afterAll(() => stack.stop());
 
