@@ -1,12 +1,16 @@
 // Evacuation activities, run by the orchestrator as local activities: marking the host, and the
 // scheduling rounds that hand out migration slots (sim/evacuation.ts).
-import type { RoundRequest, RoundResult } from '../domain/evacuation-round';
-import { migrationWorkflowId } from '../domain/ids';
+import type { RoundRequest, RoundResult, SlotGrant, SlotRequest } from '../domain/evacuation-round';
+import { migrationWorkflowId, vmUuid } from '../domain/ids';
 import type { Evacuations, Inventory } from '../domain/toolstack';
+import type { SlotReleases } from './slot-releases';
+
+/** How often a waiting migration asks again when no release in this process woke it. */
+const SLOT_POLL_MS = 200;
 
 export type EvacuationStart = { ok: true; vms: string[] } | { ok: false; message: string };
 
-export function createEvacuationActivities(pool: Evacuations & Inventory) {
+export function createEvacuationActivities(pool: Evacuations & Inventory, releases: SlotReleases) {
   return {
     /**
      * Marks the host as being evacuated and lists its VMs, largest first: the longest migrations
@@ -27,6 +31,16 @@ export function createEvacuationActivities(pool: Evacuations & Inventory) {
         .map((v) => v.name);
       return { ok: true, vms };
     },
+    /** Each VM's migration workflow id and disk count (null: the pool has no such VM). */
+    async evacuationChildren(a: { vms: string[] }): Promise<({ workflowId: string; disks: number } | null)[]> {
+      const snapshot = pool.snapshot();
+      return a.vms.map((name) => {
+        const vm = snapshot.vms.find((v) => v.name === name);
+        if (!vm) return null;
+        const disks = vm.vbds.filter((v) => !v.empty).length;
+        return { workflowId: migrationWorkflowId(vmUuid(snapshot.name, name)), disks };
+      });
+    },
     async evacuationRound(a: {
       evacuationId: string;
       release: string[];
@@ -36,6 +50,31 @@ export function createEvacuationActivities(pool: Evacuations & Inventory) {
     },
     async endEvacuation(a: { host: string; workflowId: string }): Promise<void> {
       pool.endEvacuation(a.host, a.workflowId);
+      releases.released();
+    },
+    /**
+     * A queued migration waits here for its slot, at most `waitMs`: then it answers `wait` and the
+     * workflow asks again after a workflow task, so queries and updates are not held off longer.
+     */
+    async awaitSlot(a: SlotRequest & { waitMs: number }): Promise<SlotGrant> {
+      const { waitMs, ...request } = a;
+      const deadline = Date.now() + waitMs;
+      pool.askSlot(request);
+      for (;;) {
+        const grant = pool.grantSlot(request);
+        const left = deadline - Date.now();
+        if (grant.kind !== 'wait' || left <= 0) return grant;
+        await releases.next(Math.min(SLOT_POLL_MS, left));
+      }
+    },
+    /** Slots of migrations that ended without their end marker (failed before it). */
+    async releaseSlots(workflowIds: string[]): Promise<void> {
+      for (const id of workflowIds) pool.releaseSlot(id);
+      releases.released();
+    },
+    async abortEvacuation(a: { workflowId: string; reason: string }): Promise<void> {
+      pool.abortEvacuation(a.workflowId, a.reason);
+      releases.released();
     },
   };
 }

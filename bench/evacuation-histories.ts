@@ -35,8 +35,62 @@ export async function evacuationRuns(client: Client, r: EvacuationResult): Promi
   }
 }
 
-/** The refill's steps, in order; their medians add up to about the refill's median. */
+/**
+ * The refill's steps, in order; their medians add up to about the refill's median. Evacuations
+ * that queue their migrations ahead (`evacuation-queued-migrations`) have other steps than those
+ * whose rounds placed them.
+ */
 export async function refillSteps(
+  client: Client,
+  evacuationRuns: HistoryEvent[][],
+  spans: readonly MigrationSpan[],
+  perSource: number,
+): Promise<RefillStep[]> {
+  const queued = evacuationRuns.some((events) => events.some(isQueuePatch));
+  return queued ? queuedRefillSteps(client, spans, perSource) : roundRefillSteps(client, evacuationRuns, spans);
+}
+
+const isQueuePatch = (e: HistoryEvent) =>
+  e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED &&
+  Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? []).includes(
+    'evacuation-queued-migrations',
+  );
+
+const summary = (steps: [string, number[]][]): RefillStep[] =>
+  steps.map(([step, xs]) => ({ step, n: xs.length, p50: median(xs), p95: percentile(xs, 95) }));
+
+/**
+ * Per source, the migration that took a freed slot (paired as in `refillGaps`): from the ended
+ * one's end marker to the workflow task in which the next one got its slot and planned (it was
+ * started ahead and waited in its slot ask), then to its first atom on the host.
+ */
+async function queuedRefillSteps(client: Client, spans: readonly MigrationSpan[], perSource: number) {
+  const steps: [string, number[]][] = [
+    ['end marker → the next migration has its slot and plan (its workflow task done)', []],
+    ['→ its first atom starts on the host', []],
+    ['(the next migration had been started ahead by)', []],
+  ];
+  for (const source of new Set(spans.map((s) => s.source))) {
+    const own = spans.filter((s) => s.source === source);
+    const ends = own.map((s) => s.endMs).sort((a, b) => a - b);
+    const next = [...own].sort((a, b) => a.startMs - b.startMs).slice(perSource);
+    for (const [i, span] of next.entries()) {
+      const events = (await client.workflow.getHandle(migrationWorkflowId(span.vmUuid)).fetchHistory()).events ?? [];
+      const firstCommand = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+      const task = events
+        .slice(0, firstCommand)
+        .reverse()
+        .find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+      if (!task) continue;
+      steps[0]![1].push(at(task) - ends[i]!);
+      steps[1]![1].push(span.startMs - at(task));
+      steps[2]![1].push(ends[i]! - at(events[0]!));
+    }
+  }
+  return summary(steps);
+}
+
+async function roundRefillSteps(
   client: Client,
   evacuationRuns: HistoryEvent[][],
   spans: readonly MigrationSpan[],
@@ -61,7 +115,7 @@ export async function refillSteps(
     if (firstTask) steps[3]![1].push(at(firstTask) - started);
     if (firstTask) steps[4]![1].push(span.startMs - at(firstTask));
   }
-  return steps.map(([step, xs]) => ({ step, n: xs.length, p50: median(xs), p95: percentile(xs, 95) }));
+  return summary(steps);
 }
 
 /**

@@ -13,7 +13,11 @@ import {
   type PeakConcurrency,
 } from '../domain/evacuation-measure';
 import { vmUuid } from '../domain/ids';
-import type { EvacuationCaps, EvacuationResult } from '../workflows/evacuation-definitions';
+import {
+  DEFAULT_CONTINUE_AS_NEW_AFTER,
+  type EvacuationCaps,
+  type EvacuationResult,
+} from '../workflows/evacuation-definitions';
 import { scratchState, startStack, type Stack } from '../workers/stack';
 import { evacuationPool, type EvacuationPoolShape } from './pools';
 import { evacuationRuns, refillSteps, type RefillStep } from './evacuation-histories';
@@ -29,8 +33,8 @@ export interface EvacuationSettings {
 export const EVACUATION_SETTINGS: EvacuationSettings = {
   shape: { sources: 4, destinations: 4, vmsPerSource: 50, timeScale: 0.2 },
   caps: { perSource: 2, perDestination: 2, pool: 8 },
-  // Below the 50 VMs of a source, so every evacuation continues as new once and the drain it costs is measured.
-  continueAsNewAfter: 25,
+  // The default (100): a source's 50 VMs in one run. `--continue-as-new-after 25` measures the drain it costs.
+  continueAsNewAfter: DEFAULT_CONTINUE_AS_NEW_AFTER,
 };
 
 export type EvacuationBench = Timing &
@@ -76,7 +80,7 @@ export async function runEvacuationBench(
       ...costs,
       ...timing,
       histories: results.map((r, i) => ({ workflowId: r.workflowId, events: runs[i]!.map((events) => events.length) })),
-      refillSteps: await refillSteps(stack.client, runs.flat(1), spans),
+      refillSteps: await refillSteps(stack.client, runs.flat(1), spans, settings.caps.perSource),
       violations: violations(spans, sources, migrated, n, timing.peak, settings.caps),
     };
   } finally {

@@ -15,6 +15,8 @@ export const FailureType = {
   HostUnreachable: 'HostUnreachable',
   /** A real hypervisor (QEMU) did not answer or went away: retryable, unlike a refused command. */
   HypervisorError: 'HypervisorError',
+  /** An evacuation's migration that never got a slot (unplaceable, or aborted first): nothing was done. */
+  NotStarted: 'NotStarted',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

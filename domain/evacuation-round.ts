@@ -33,6 +33,22 @@ export interface RoundResult {
   unplaceable: { vm: string; reason: string }[];
 }
 
+/** A queued migration asking for its slot: the destination is chosen when one frees (sim/slot-grant.ts). */
+export interface SlotRequest {
+  evacuationId: string;
+  /** The migration's workflow id: the key of the slot it holds. */
+  workflowId: string;
+  vm: string;
+  /** Its place in the evacuation's order: of the VMs waiting at once, the first placeable goes first. */
+  rank: number;
+  source: string;
+  plan: PlanKind;
+  caps: Caps;
+}
+
+/** `wait`: no slot free for it now; `refused`: it will never get one (unplaceable, or the evacuation aborted). */
+export type SlotGrant = { kind: 'granted'; start: Start } | { kind: 'wait' } | { kind: 'refused'; reason: string };
+
 const count = (slots: readonly Slot[], match: (s: Slot) => boolean) => slots.filter(match).length;
 
 /**

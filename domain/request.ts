@@ -43,6 +43,8 @@ export const migrationResultSchema = z.object({
   idleInDowntimeMs: z.number(),
   totalMs: z.number(),
   earlyAttached: z.array(z.string()),
+  /** Extension: the VM's disks (VBDs with a VDI), beside those attached early. */
+  disks: z.number().int().optional(),
   atoms: z.array(atomTimingSchema),
   /** Extension: why a migration did not complete. */
   reason: z.string().optional(),

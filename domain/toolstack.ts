@@ -2,7 +2,7 @@
 // default; a XAPI adapter would implement the same interfaces.
 import type { AtomCall, AtomResult } from './atoms';
 import type { SimEvent } from './events';
-import type { RoundRequest, RoundResult } from './evacuation-round';
+import type { RoundRequest, RoundResult, SlotGrant, SlotRequest } from './evacuation-round';
 import type { PoolSnapshot } from './pool';
 
 export interface AtomContext {
@@ -64,4 +64,12 @@ export interface Evacuations {
     request: RoundRequest | null;
     childId: (vmUuid: string) => string;
   }): RoundResult;
+  /** Records a queued migration's ask, which orders it among its evacuation's waiting ones. */
+  askSlot(request: SlotRequest): void;
+  /** A slot and destination for a queued migration, taken in one transaction (sim/slot-grant.ts). */
+  grantSlot(request: SlotRequest): SlotGrant;
+  /** Frees a migration's slot (none held: nothing happens). */
+  releaseSlot(workflowId: string): void;
+  /** Queued migrations of an aborted evacuation are refused their slots. */
+  abortEvacuation(workflowId: string, reason: string): void;
 }

@@ -65,6 +65,10 @@ async function saveEvacuation(address: string, stack: Stack): Promise<void> {
       handle.workflowId,
       r.runId,
     );
+  // And one of its migrations, which an evacuation since `evacuation-queued-migrations` starts ahead of its slot.
+  const child = result.vms.find((v) => v.workflowId !== null)!.workflowId!;
+  const { runId } = await stack.client.workflow.getHandle(child).describe();
+  write(address, 'evacuation-child-migrated', child, runId);
   console.log(`evacuation: ${result.outcome}, ${result.vms.length} VMs in ${result.runs} runs`);
 }
 

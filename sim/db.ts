@@ -7,9 +7,10 @@ import { dirname } from 'node:path';
 /**
  * Version 2 added `faults.at` (a fault may fire before or after its atom takes effect) and
  * `events.phase`; version 3 the host agents' addresses and the migrations' point of no return;
- * version 4 the hosts being evacuated and the evacuations' migration slots.
+ * version 4 the hosts being evacuated and the evacuations' migration slots; version 5 an evacuation's
+ * abort and its migrations waiting for a slot, in their order.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const V3_TABLES = `
 CREATE TABLE IF NOT EXISTS host_agents (
@@ -25,6 +26,13 @@ CREATE TABLE IF NOT EXISTS evacuations (
 CREATE TABLE IF NOT EXISTS migration_slots (
   workflow_id TEXT PRIMARY KEY, evacuation_id TEXT NOT NULL, vm_uuid TEXT NOT NULL,
   source TEXT NOT NULL, destination TEXT NOT NULL, memory_mib INTEGER NOT NULL, reserved_ms REAL NOT NULL);
+`;
+
+const V5_COLUMNS = `
+ALTER TABLE evacuations ADD COLUMN abort_reason TEXT;
+CREATE TABLE IF NOT EXISTS slot_asks (
+  workflow_id TEXT PRIMARY KEY, evacuation_id TEXT NOT NULL, vm TEXT NOT NULL, rank INTEGER NOT NULL,
+  asked_ms REAL NOT NULL);
 `;
 
 const SCHEMA = `
@@ -48,7 +56,7 @@ CREATE TABLE IF NOT EXISTS faults (
   id INTEGER PRIMARY KEY AUTOINCREMENT, atom TEXT NOT NULL, host TEXT, vm TEXT, device TEXT,
   effect TEXT NOT NULL, times INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0,
   at TEXT NOT NULL DEFAULT 'before' CHECK (at IN ('before', 'after')));
-${V3_TABLES}${V4_TABLES}`;
+${V3_TABLES}${V4_TABLES}${V5_COLUMNS}`;
 
 /** Explicit upgrades of older state files, one step per version; a newer file is refused. */
 const UPGRADES: Record<number, string> = {
@@ -56,6 +64,7 @@ const UPGRADES: Record<number, string> = {
       ALTER TABLE events ADD COLUMN phase TEXT;`,
   2: V3_TABLES,
   3: V4_TABLES,
+  4: V5_COLUMNS,
 };
 
 export type Db = Database.Database;

@@ -16,7 +16,12 @@ export function beginEvacuation(db: Db, host: string, workflowId: string): Begin
       const holder = stmt(db, 'SELECT workflow_id FROM evacuations WHERE host = ?').pluck().get(host) as
         string | undefined;
       if (holder !== undefined && holder !== workflowId) return { ok: false, heldBy: holder };
-      if (holder === undefined) stmt(db, 'INSERT INTO evacuations VALUES (?, ?, ?)').run(host, workflowId, nowMs());
+      if (holder === undefined)
+        stmt(db, 'INSERT INTO evacuations (host, workflow_id, started_ms) VALUES (?, ?, ?)').run(
+          host,
+          workflowId,
+          nowMs(),
+        );
       return { ok: true };
     })
     .immediate();
@@ -27,6 +32,7 @@ export function endEvacuation(db: Db, host: string, workflowId: string): void {
   db.transaction(() => {
     stmt(db, 'DELETE FROM evacuations WHERE host = ? AND workflow_id = ?').run(host, workflowId);
     stmt(db, 'DELETE FROM migration_slots WHERE evacuation_id = ?').run(workflowId);
+    stmt(db, 'DELETE FROM slot_asks WHERE evacuation_id = ?').run(workflowId);
   }).immediate();
 }
 
@@ -34,7 +40,7 @@ export function evacuatingHosts(db: Db): string[] {
   return stmt(db, 'SELECT host FROM evacuations ORDER BY host').pluck().all() as string[];
 }
 
-function slots(db: Db): Slot[] {
+export function slots(db: Db): Slot[] {
   return stmt(db, 'SELECT source, destination, memory_mib AS memoryMiB FROM migration_slots').all() as Slot[];
 }
 
@@ -66,4 +72,5 @@ export function scheduleRound(db: Db, snapshot: () => Pool, o: Round): RoundResu
 
 export function releaseSlot(db: Db, workflowId: string): void {
   stmt(db, 'DELETE FROM migration_slots WHERE workflow_id = ?').run(workflowId);
+  stmt(db, 'DELETE FROM slot_asks WHERE workflow_id = ?').run(workflowId);
 }

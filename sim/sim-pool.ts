@@ -16,11 +16,12 @@ import type {
   MigrationControl,
   Toolstack,
 } from '../domain/toolstack';
-import type { RoundResult } from '../domain/evacuation-round';
+import type { RoundResult, SlotGrant, SlotRequest } from '../domain/evacuation-round';
 import * as control from './control';
 import { appendEvent, readEvents, type EventRow } from './event-log';
 import { runAtom, type AtomEffect } from './hypervisor';
 import * as evacuation from './evacuation';
+import * as slotGrant from './slot-grant';
 import * as store from './store';
 
 export type { EventRow };
@@ -209,5 +210,21 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
 
   scheduleRound(round: evacuation.Round): RoundResult {
     return evacuation.scheduleRound(this.db, () => this.snapshot(), round);
+  }
+
+  askSlot(request: SlotRequest): void {
+    slotGrant.registerAsk(this.db, request);
+  }
+
+  grantSlot(request: SlotRequest): SlotGrant {
+    return slotGrant.grantSlot(this.db, () => this.snapshot(), request);
+  }
+
+  releaseSlot(workflowId: string): void {
+    evacuation.releaseSlot(this.db, workflowId);
+  }
+
+  abortEvacuation(workflowId: string, reason: string): void {
+    slotGrant.abortEvacuation(this.db, workflowId, reason);
   }
 }

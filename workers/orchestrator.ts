@@ -5,6 +5,7 @@ import type { Token } from '../agent/auth';
 import { AgentClient } from '../agent/client';
 import { createEvacuationActivities } from '../activities/evacuation';
 import { createPoolActivities } from '../activities/pool';
+import { SlotReleases } from '../activities/slot-releases';
 import { createSwitchoverActivities } from '../activities/switchover';
 import { ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
 import { journalOf } from '../agent/journal';
@@ -26,6 +27,7 @@ export interface OrchestratorOptions {
 export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker> {
   // Idle kept-alive connections to the agents are unref'd: they never hold a process open.
   const agents = new AgentClient(o.inventory, o.agentToken);
+  const releases = new SlotReleases();
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -34,8 +36,8 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
       ? { workflowBundle: o.workflowBundle }
       : { workflowsPath: require.resolve('../workflows/index.ts') }),
     activities: {
-      ...createPoolActivities(o.inventory, o.metrics),
-      ...createEvacuationActivities(o.inventory),
+      ...createPoolActivities(o.inventory, o.metrics, { pool: o.inventory, releases }),
+      ...createEvacuationActivities(o.inventory, releases),
       ...createSwitchoverActivities(agents, journalOf(o.inventory)),
     },
     shutdownGraceTime: '5 seconds',

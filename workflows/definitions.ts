@@ -50,6 +50,10 @@ export const progressSchema = z.object({
   memory: z.object({ totalMiB: z.number(), copiedMiB: z.number() }).nullable().optional(),
   /** Extension: the measured pause, once the migration has ended (null before). */
   downtimeMs: z.number().nullable().optional(),
+  /** Extension: the destination, once planned (an evacuation's migration learns it with its slot). */
+  to: z.string().nullable().optional(),
+  /** Extension: started by an evacuation ahead of its slot, and still waiting for one. */
+  waitingForSlot: z.boolean().optional(),
 });
 export type Progress = z.infer<typeof progressSchema>;
 

@@ -37,6 +37,22 @@ export const evacuationRequestSchema = z
 export type EvacuationRequest = z.infer<typeof evacuationRequestSchema>;
 export type EvacuationRequestInput = z.input<typeof evacuationRequestSchema>;
 
+/**
+ * What an evacuation starts a migration with ahead of its slot: no destination yet. The migration
+ * asks the pool for its slot, and the destination comes with it (workflows/slot-wait.ts).
+ */
+export const queuedMigrationSchema = z
+  .object({
+    vm: z.string().min(1),
+    plan: planKindSchema,
+    /** `rank`: the VM's place in the evacuation's order (largest first). */
+    evacuation: z
+      .object({ workflowId: z.string(), source: z.string(), caps: evacuationCapsSchema, rank: z.number().int() })
+      .strict(),
+  })
+  .strict();
+export type QueuedMigration = z.infer<typeof queuedMigrationSchema>;
+
 /** `skipped`: never started (no destination can take it, or the evacuation was aborted first). */
 export const vmOutcomeSchema = z.enum(['migrated', 'rolled-back', 'failed', 'skipped']);
 
@@ -99,7 +115,10 @@ export const evacuationProgressSchema = z.object({
   total: z.number().int(),
   /** VMs not started yet. */
   pending: z.array(z.string()),
-  running: z.array(z.object({ vm: z.string(), to: z.string(), workflowId: z.string(), startedAt: z.number() })),
+  /** `to` is null while a migration started ahead waits for its slot (its own `progress` has it then). */
+  running: z.array(
+    z.object({ vm: z.string(), to: z.string().nullable(), workflowId: z.string(), startedAt: z.number() }),
+  ),
   finished: z.array(evacuatedVmSchema),
   runs: z.number().int(),
 });

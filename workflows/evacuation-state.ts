@@ -22,6 +22,8 @@ export class EvacuationState {
   readonly finished: EvacuatedVm[];
   /** Slots of ended migrations not yet freed in the pool (freed by the next round). */
   release: string[] = [];
+  /** Children that ended without their end marker, so without freeing their slot themselves. */
+  readonly withoutEndMarker = new Set<string>();
   abortReason: string | null;
   readonly runs: number;
   readonly startedAt: number;

@@ -10,7 +10,8 @@ import {
   proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PoolActivities } from '../activities/pool';
+import type { FinishedMigration, PoolActivities } from '../activities/pool';
+import type { Pool } from '../domain/pool';
 import { isPointOfNoReturn } from '../domain/atom-traits';
 import type { AtomCall, Phase } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
@@ -27,6 +28,8 @@ import { abortedFailure, Interpreter, type InterpreterHooks } from './interprete
 import { MigrationState } from './migration-state';
 import { PATCHES } from './patches';
 import { describeFailure, rollBack, rollbackCauseOf } from './rollback';
+import { queuedMigrationSchema } from './evacuation-definitions';
+import { awaitSlot } from './slot-wait';
 import type { Ending, Run } from './run';
 
 const poolOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } } as const;
@@ -45,12 +48,24 @@ function parseRequest(input: unknown): MigrationRequest {
 }
 
 export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
-  const req = parseRequest(input);
+  // Started by an evacuation ahead of its slot: the destination comes with the slot.
+  const queued = queuedMigrationSchema.safeParse(input);
+  const req = queued.success ? null : parseRequest(input);
   const direct = patched(PATCHES.directDispatch);
   const pool = direct ? localPool : queuedPool;
   const state = new MigrationState();
   state.installHandlers();
-  const snapshot = await pool.snapshotPool();
+  const snapshot = queued.success ? await pool.snapshotForVm(queued.data.vm) : await pool.snapshotPool();
+  // The snapshot is taken before the slot frees: the plan reads only the VM's own facts from it,
+  // and the slot's grant placed the VM against the live pool.
+  return migrate(req ?? (await awaitSlot(queued.data!, state)), snapshot, { state, pool, direct });
+}
+
+async function migrate(
+  req: MigrationRequest,
+  snapshot: Pool,
+  { state, pool, direct }: Pick<Run, 'state' | 'pool' | 'direct'>,
+): Promise<MigrationResult> {
   const valid = validateRequest(snapshot, req);
   if (!valid.ok) throw badRequest(valid.message);
   const m = planMigration(snapshot, req, workflowInfo().runId);
@@ -113,19 +128,28 @@ async function goForward(interpreter: Interpreter, cleanup: PlanPhase, reason?: 
   return reason === undefined ? { outcome: 'migrated' } : { outcome: 'migrated', reason };
 }
 
-async function finish({ m, state, pool }: Run, ending: Ending): Promise<MigrationResult> {
+/** The end marker and the measurement: one local activity since `end-marker-measured-once`, two before. */
+async function endAndMeasure({ m, pool }: Run, ending: Ending): Promise<FinishedMigration> {
   const info = workflowInfo();
-  const measured = await pool.measureMigration(info.runId, info.startTime.getTime());
-  const problems = await pool.endMigration({
+  const end = {
     migrationId: info.runId,
     vmUuid: m.vmUuid,
     outcome: ending.outcome,
-    atMs: Date.now(),
     // For the orchestrator's metrics only: no command depends on them, so histories replay unchanged.
     plan: m.kind,
     earlyAttached: m.vbds.filter((v) => v.early).length,
     ...(ending.rollbackCause ? { rollbackCause: ending.rollbackCause } : {}),
-  });
+  };
+  const originMs = info.startTime.getTime();
+  if (patched(PATCHES.endInOneStep)) return pool.finishMigration({ ...end, originMs });
+  const measured = await pool.measureMigration(info.runId, originMs);
+  return { measured, problems: await pool.endMigration({ ...end, atMs: Date.now() }) };
+}
+
+async function finish(run: Run, ending: Ending): Promise<MigrationResult> {
+  const { m, state } = run;
+  const info = workflowInfo();
+  const { measured, problems } = await endAndMeasure(run, ending);
   const { outcome, reason } =
     problems.length === 0
       ? ending
@@ -143,6 +167,7 @@ async function finish({ m, state, pool }: Run, ending: Ending): Promise<Migratio
     idleInDowntimeMs: measured.idleInDowntimeMs,
     totalMs: measured.totalMs,
     earlyAttached: m.vbds.filter((v) => v.early).map((v) => v.device),
+    disks: m.vbds.length,
     atoms: measured.atoms,
     ...(reason !== undefined ? { reason } : {}),
   };

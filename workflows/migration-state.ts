@@ -24,6 +24,8 @@ export class MigrationState {
   pastPointOfNoReturn = false;
   outcome: Outcome | null = null;
   downtimeMs: number | null = null;
+  /** An evacuation's migration started ahead of its slot, until the pool grants one. */
+  waitingForSlot = false;
   onAbort: () => void = () => undefined;
   /**
    * While a direct phase runs, the runner, not this workflow, passes the point of no return: an
@@ -132,6 +134,8 @@ export class MigrationState {
       timeline: [...this.timeline],
       memory: this.memory(),
       downtimeMs: this.downtimeMs,
+      to: this.plan?.to ?? null,
+      waitingForSlot: this.waitingForSlot,
     };
   }
 
@@ -149,7 +153,9 @@ export class MigrationState {
     const p = this.progress();
     const head = this.plan
       ? `**${this.plan.vmName}** ${this.plan.from} → ${this.plan.to} (${this.plan.kind})`
-      : 'migration';
+      : this.waitingForSlot
+        ? 'migration waiting for a slot of its evacuation'
+        : 'migration';
     return `${head}\n\nphase: **${p.phase}** — atoms ${p.atomsDone}/${p.atomsTotal}${p.outcome ? ` — outcome: ${p.outcome}` : ''}`;
   }
 }

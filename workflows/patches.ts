@@ -19,4 +19,16 @@ export const PATCHES = {
    * no polling timer: no other evacuation can free a slot it could use (docs/performance.md).
    */
   evacuationWaitOwnSlots: 'evacuation-wait-own-slots',
+  /**
+   * An evacuation starts its next migrations ahead of their slots; each asks the pool for its slot
+   * and destination when one frees (workflows/evacuation-queue.ts), instead of the evacuation's
+   * scheduling rounds placing them (workflows/evacuation-rounds.ts).
+   */
+  evacuationQueue: 'evacuation-queued-migrations',
+  /**
+   * A migration's end is one local activity that writes the end marker (stamped when written, and
+   * freeing an evacuation's slot there) and then measures, instead of measuring first and writing
+   * the marker with the workflow task's time in a second one.
+   */
+  endInOneStep: 'end-marker-measured-once',
 } as const;

@@ -23,12 +23,17 @@ function capsLine(p: EvacuationProgress): string {
 }
 
 const route = (vm: string, to: string | null) => `${vm} → ${to ?? '—'}`;
+/** A migration started ahead learns its destination with its slot: its own progress has it then. */
+const destination = (r: Running, child: Progress | null) => r.to ?? child?.to ?? null;
+const waiting = (child: Progress) => (child.waitingForSlot ? 'waiting for a slot' : null);
 
 /** A running VM's terminal row; `child` is null until its migration first answers a query. */
 function runningRow(r: Running, child: Progress | null, now: number, width: number): string {
-  const head = `  ${route(r.vm, r.to).padEnd(width)}  `;
+  const head = `  ${route(r.vm, destination(r, child)).padEnd(width)}  `;
   const clock = seconds(now - r.startedAt);
   if (!child) return `${head}starting   ${clock}`;
+  const queued = waiting(child);
+  if (queued) return `${head}${queued}  ${clock}`;
   const atoms = `atoms ${child.atomsDone}/${child.atomsTotal}`.padEnd(12);
   const memory = child.memory
     ? `  memory ${bar(child.memory.copiedMiB, child.memory.totalMiB, 10)} ${mib(child.memory)}`
@@ -63,7 +68,7 @@ function plainLines(p: EvacuationProgress, children: Map<string, Progress | null
     return stamped(
       `run ${r.workflowId}`,
       elapsed,
-      `${route(r.vm, r.to)}  ${child ? migrationLine(child) : 'starting'}`,
+      `${route(r.vm, destination(r, child))}  ${child ? (waiting(child) ?? migrationLine(child)) : 'starting'}`,
     );
   });
   // Finished VMs are only appended to, so their index names them even when a VM comes up twice.
@@ -81,7 +86,10 @@ export function evacuationView(
   now: number,
   startedAt: number = now,
 ): Frame {
-  const width = Math.max(0, ...p.running.map((r) => route(r.vm, r.to).length));
+  const width = Math.max(
+    0,
+    ...p.running.map((r) => route(r.vm, destination(r, children.get(r.workflowId) ?? null)).length),
+  );
   const lines = [
     `${header(p)}  ${seconds(now - startedAt)}`,
     capsLine(p),
