@@ -41,5 +41,8 @@ export function createOrchestratorWorker(o: OrchestratorOptions): Promise<Worker
       ...createSwitchoverActivities(agents, journalOf(o.inventory)),
     },
     shutdownGraceTime: '5 seconds',
+    // Every workflow activation runs on these threads; with one, an evacuation's next migration
+    // waited behind the others' activations for its grant to become commands (docs/performance.md).
+    workflowThreadPoolSize: 2,
   });
 }

@@ -140,6 +140,19 @@ describe('evacuationView', () => {
     expect(lines).toContain('pending vm-5');
   });
 
+  it('shows a migration started ahead as waiting for a slot, then with the destination its slot brought', () => {
+    const ahead = evacuation({
+      running: [{ vm: 'vm-5', to: null, workflowId: 'migrate-5', startedAt: T0 + 1_000 }],
+    });
+    const waiting = new Map([['migrate-5', progress({ phase: 'precheck', plan: null, waitingForSlot: true })]]);
+    const [row] = evacuationView(ahead, waiting, T0 + 3_000, T0).lines.filter((l) => l.includes('vm-5'));
+    expect(row).toMatch(/vm-5 → —\s+waiting for a slot\s+2\.0 s$/);
+    const granted = new Map([['migrate-5', progress({ to: 'host-c', waitingForSlot: false })]]);
+    const view = evacuationView(ahead, granted, T0 + 3_000, T0);
+    expect(view.lines.find((l) => l.includes('vm-5'))).toMatch(/vm-5 → host-c\s+precopy/);
+    expect(view.plain.find((l) => l.text.includes('vm-5'))?.text).toMatch(/vm-5 → host-c\s+precopy/);
+  });
+
   it('has a tail of finished VMs with outcome and downtime, the older ones counted', () => {
     const lines = evacuationView(evacuation(), children, T0, T0).lines;
     expect(lines).toContain('  vm-1 → host-b  migrated  downtime 120 ms');
