@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { MIGRATION_END_OP } from '../domain/events';
 import { measure, type Measurement } from '../domain/measure';
-import type { Pool } from '../domain/pool';
+import type { Pool, PoolSnapshot } from '../domain/pool';
 import { planKindSchema, type Outcome, type PlanKind } from '../domain/request';
 import { rollbackCauseSchema, type RollbackCause } from '../domain/rollback-cause';
 import type { Inventory, MigrationControl } from '../domain/toolstack';
@@ -82,7 +82,7 @@ export function createPoolActivities(
      * list if the pool no longer has it, for the error). The planner reads nothing of the other
      * VMs, and at 200 VMs the whole pool is some 40 KB in every migration's history.
      */
-    async snapshotForVm(vm: string): Promise<Pool> {
+    async snapshotForVm(vm: string): Promise<PoolSnapshot> {
       const pool = inventory.snapshot();
       const own = pool.vms.filter((v) => v.name === vm);
       return own.length > 0 ? { ...pool, vms: own } : pool;

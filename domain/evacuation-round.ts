@@ -47,7 +47,9 @@ export interface SlotRequest {
 }
 
 /** `wait`: no slot free for it now; `refused`: it will never get one (unplaceable, or the evacuation aborted). */
-export type SlotGrant = { kind: 'granted'; start: Start } | { kind: 'wait' } | { kind: 'refused'; reason: string };
+export type SlotGrant =
+  /** `evacuating`: the hosts being evacuated when the slot was taken (the migration's snapshot is older). */
+  { kind: 'granted'; start: Start; evacuating: string[] } | { kind: 'wait' } | { kind: 'refused'; reason: string };
 
 const count = (slots: readonly Slot[], match: (s: Slot) => boolean) => slots.filter(match).length;
 

@@ -85,7 +85,7 @@ function decide(db: Db, snapshot: () => Pool, r: SlotRequest): SlotGrant {
     s.memoryMiB,
     nowMs(),
   );
-  return settle(db, r, { kind: 'granted', start: s });
+  return settle(db, r, { kind: 'granted', start: s, evacuating: [...view.evacuating] });
 }
 
 /** The ask is answered for good: it no longer holds a place in the order. */

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FinishedMigration, PoolActivities } from '../activities/pool';
-import type { Pool } from '../domain/pool';
+import type { PoolSnapshot } from '../domain/pool';
 import { isPointOfNoReturn } from '../domain/atom-traits';
 import type { AtomCall, Phase } from '../domain/atoms';
 import { FailureType } from '../domain/errors';
@@ -55,15 +55,18 @@ export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
   const pool = direct ? localPool : queuedPool;
   const state = new MigrationState();
   state.installHandlers();
-  const snapshot = queued.success ? await pool.snapshotForVm(queued.data.vm) : await pool.snapshotPool();
-  // The snapshot is taken before the slot frees: the plan reads only the VM's own facts from it,
-  // and the slot's grant placed the VM against the live pool.
-  return migrate(req ?? (await awaitSlot(queued.data!, state)), snapshot, { state, pool, direct });
+  if (!queued.success) return migrate(req!, await pool.snapshotPool(), { state, pool, direct });
+  // Taken before the slot frees: the VM's own facts do not change meanwhile, but which hosts are
+  // being evacuated does, so that part comes with the grant, which placed the VM on the live pool.
+  const snapshot = await pool.snapshotForVm(queued.data.vm);
+  const granted = await awaitSlot(queued.data, state);
+  const fresh: PoolSnapshot = { ...snapshot, evacuating: granted.evacuating };
+  return migrate(granted.req, fresh, { state, pool, direct });
 }
 
 async function migrate(
   req: MigrationRequest,
-  snapshot: Pool,
+  snapshot: PoolSnapshot,
   { state, pool, direct }: Pick<Run, 'state' | 'pool' | 'direct'>,
 ): Promise<MigrationResult> {
   const valid = validateRequest(snapshot, req);

@@ -24,7 +24,13 @@ const ASK_MS = 5000;
 const notStarted = (message: string) =>
   ApplicationFailure.create({ type: FailureType.NotStarted, nonRetryable: true, message });
 
-export async function awaitSlot(q: QueuedMigration, state: MigrationState): Promise<MigrationRequest> {
+export interface Granted {
+  req: MigrationRequest;
+  /** The hosts being evacuated when the slot was taken: newer than the migration's snapshot. */
+  evacuating: string[];
+}
+
+export async function awaitSlot(q: QueuedMigration, state: MigrationState): Promise<Granted> {
   const { workflowId } = workflowInfo();
   const ask = {
     evacuationId: q.evacuation.workflowId,
@@ -49,7 +55,7 @@ export async function awaitSlot(q: QueuedMigration, state: MigrationState): Prom
     if (meanwhile !== null) throw notStarted(`aborted before it started: ${meanwhile}`);
     if (grant.kind === 'granted') {
       state.waitingForSlot = false;
-      return { vm: q.vm, to: grant.start.to, plan: q.plan };
+      return { req: { vm: q.vm, to: grant.start.to, plan: q.plan }, evacuating: grant.evacuating };
     }
     // Ends the workflow task, so what came in meanwhile (a query, an abort) is handled.
     await sleep(1);
