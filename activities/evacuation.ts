@@ -1,5 +1,6 @@
-// Evacuation activities, run by the orchestrator as local activities: marking the host, and the
-// scheduling rounds that hand out migration slots (sim/evacuation.ts).
+// Evacuation activities, run by the orchestrator as local activities: marking the host, the slot
+// asks of migrations started ahead (sim/slot-grant.ts), and the scheduling rounds that handed out
+// slots before them (sim/evacuation.ts, for histories from before `evacuation-queued-migrations`).
 import type { RoundRequest, RoundResult, SlotGrant, SlotRequest } from '../domain/evacuation-round';
 import { migrationWorkflowId, vmUuid } from '../domain/ids';
 import type { Evacuations, Inventory } from '../domain/toolstack';

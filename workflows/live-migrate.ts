@@ -49,17 +49,17 @@ function parseRequest(input: unknown): MigrationRequest {
 
 export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
   // Started by an evacuation ahead of its slot: the destination comes with the slot.
-  const queued = queuedMigrationSchema.safeParse(input);
-  const req = queued.success ? null : parseRequest(input);
+  const ahead = queuedMigrationSchema.safeParse(input);
+  const req = ahead.success ? null : parseRequest(input);
   const direct = patched(PATCHES.directDispatch);
   const pool = direct ? localPool : queuedPool;
   const state = new MigrationState();
   state.installHandlers();
-  if (!queued.success) return migrate(req!, await pool.snapshotPool(), { state, pool, direct });
+  if (!ahead.success) return migrate(req!, await pool.snapshotPool(), { state, pool, direct });
   // Taken before the slot frees: the VM's own facts do not change meanwhile, but which hosts are
   // being evacuated does, so that part comes with the grant, which placed the VM on the live pool.
-  const snapshot = await pool.snapshotForVm(queued.data.vm);
-  const granted = await awaitSlot(queued.data, state);
+  const snapshot = await pool.snapshotForVm(ahead.data.vm);
+  const granted = await awaitSlot(ahead.data, state);
   const fresh: PoolSnapshot = { ...snapshot, evacuating: granted.evacuating };
   return migrate(granted.req, fresh, { state, pool, direct });
 }
