@@ -32,15 +32,27 @@ export function createEvacuationActivities(pool: Evacuations & Inventory, releas
         .map((v) => v.name);
       return { ok: true, vms };
     },
-    /** Each VM's migration workflow id and disk count (null: the pool has no such VM). */
-    async evacuationChildren(a: { vms: string[] }): Promise<({ workflowId: string; disks: number } | null)[]> {
+    /**
+     * Each VM's migration workflow id and disk count (null: the pool has no such VM). Their asks are
+     * put on record in this order at once, so the order holds from the first slot on, whichever
+     * migration happens to ask first.
+     */
+    async evacuationChildren(a: {
+      evacuationId: string;
+      vms: string[];
+    }): Promise<({ workflowId: string; disks: number } | null)[]> {
       const snapshot = pool.snapshot();
-      return a.vms.map((name) => {
+      const children = a.vms.map((name) => {
         const vm = snapshot.vms.find((v) => v.name === name);
         if (!vm) return null;
         const disks = vm.vbds.filter((v) => !v.empty).length;
         return { workflowId: migrationWorkflowId(vmUuid(snapshot.name, name)), disks };
       });
+      pool.recordAsks(
+        a.evacuationId,
+        children.flatMap((c, rank) => (c ? [{ workflowId: c.workflowId, vm: a.vms[rank]!, rank }] : [])),
+      );
+      return children;
     },
     async evacuationRound(a: {
       evacuationId: string;

@@ -66,6 +66,8 @@ export interface Evacuations {
   }): RoundResult;
   /** Records a queued migration's ask, which orders it among its evacuation's waiting ones. */
   askSlot(request: SlotRequest): void;
+  /** Puts an evacuation's order on record before its migrations ask. */
+  recordAsks(evacuationId: string, asks: readonly { workflowId: string; vm: string; rank: number }[]): void;
   /** A slot and destination for a queued migration, taken in one transaction (sim/slot-grant.ts). */
   grantSlot(request: SlotRequest): SlotGrant;
   /** Frees a migration's slot (none held: nothing happens). */

@@ -216,6 +216,10 @@ export class SimPool implements Toolstack, Inventory, AgentRegistry, MigrationCo
     slotGrant.registerAsk(this.db, request);
   }
 
+  recordAsks(evacuationId: string, asks: readonly slotGrant.OrderedAsk[]): void {
+    slotGrant.recordAsks(this.db, evacuationId, asks);
+  }
+
   grantSlot(request: SlotRequest): SlotGrant {
     return slotGrant.grantSlot(this.db, () => this.snapshot(), request);
   }

@@ -20,7 +20,7 @@ interface Precheck {
 }
 
 /** Records (or renews) the migration's ask; its rank orders it among the evacuation's waiting ones. */
-export function registerAsk(db: Db, r: SlotRequest): void {
+export function registerAsk(db: Db, r: Pick<SlotRequest, 'workflowId' | 'evacuationId' | 'vm' | 'rank'>): void {
   stmt(db, 'INSERT OR REPLACE INTO slot_asks VALUES (?, ?, ?, ?, ?)').run(
     r.workflowId,
     r.evacuationId,
@@ -28,6 +28,19 @@ export function registerAsk(db: Db, r: SlotRequest): void {
     r.rank,
     nowMs(),
   );
+}
+
+/** An evacuation's order, put on record before its migrations start: they ask in whatever order they run. */
+export function recordAsks(db: Db, evacuationId: string, asks: readonly OrderedAsk[]): void {
+  db.transaction(() => {
+    for (const a of asks) registerAsk(db, { ...a, evacuationId });
+  }).immediate();
+}
+
+export interface OrderedAsk {
+  workflowId: string;
+  vm: string;
+  rank: number;
 }
 
 /**

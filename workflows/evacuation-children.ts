@@ -13,6 +13,8 @@ export interface Child {
   workflowId: string;
   to: string | null;
   disks: number;
+  /** Its place in the run's order (started ahead only). */
+  rank?: number;
 }
 
 /** Starts the child; its end is recorded and wakes the scheduling loop. */

@@ -36,7 +36,8 @@ export async function scheduleQueue(state: EvacuationState): Promise<boolean> {
       started < state.request.continueAsNewAfter &&
       !workflowInfo().continueAsNewSuggested;
     while (mayStart() && state.pending.length > 0 && state.running.size < depth(state)) {
-      launch(state, children.get(state.pending[0]!)!, started++);
+      launch(state, children.get(state.pending[0]!)!);
+      started++;
     }
     if (state.running.size === 0) {
       if (state.pending.length === 0) return true;
@@ -51,11 +52,11 @@ export async function scheduleQueue(state: EvacuationState): Promise<boolean> {
 /** The pending VMs' migration ids; a VM the pool no longer has is skipped here. */
 async function knownChildren(state: EvacuationState): Promise<Map<string, Child>> {
   const vms = [...state.pending];
-  const ids = await pool.evacuationChildren({ vms });
+  const ids = await pool.evacuationChildren({ evacuationId: workflowInfo().workflowId, vms });
   const children = new Map<string, Child>();
-  vms.forEach((vm, i) => {
-    const id = ids[i];
-    if (id) children.set(vm, { vm, workflowId: id.workflowId, to: null, disks: id.disks });
+  vms.forEach((vm, rank) => {
+    const id = ids[rank];
+    if (id) children.set(vm, { vm, workflowId: id.workflowId, to: null, disks: id.disks, rank });
     else state.skip(vm, `no longer on ${state.request.host}: the pool has no such VM`);
   });
   return children;
@@ -68,7 +69,8 @@ async function releaseOrphans(state: EvacuationState): Promise<void> {
   if (orphans.length > 0) await pool.releaseSlots(orphans);
 }
 
-function launch(state: EvacuationState, child: Child, rank: number): void {
+function launch(state: EvacuationState, child: Child): void {
+  const rank = child.rank ?? 0;
   const { host: source, plan, caps } = state.request;
   const args: QueuedMigration = {
     vm: child.vm,

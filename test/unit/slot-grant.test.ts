@@ -57,6 +57,18 @@ describe('slot grants for queued migrations', () => {
     expect(sim.grantSlot(ask('b', 1))).toMatchObject({ kind: 'granted', start: { vm: 'b', to: 'd1' } });
   });
 
+  it('keep the order the evacuation put on record, even for a later VM that asks first', () => {
+    const { sim, ask } = setUp(1);
+    sim.recordAsks('evacuate-src', [
+      { workflowId: 'migrate-a', vm: 'a', rank: 0 },
+      { workflowId: 'migrate-b', vm: 'b', rank: 1 },
+    ]);
+    expect(sim.grantSlot(ask('b', 1))).toEqual({ kind: 'wait' });
+    expect(sim.grantSlot(ask('a', 0))).toMatchObject({ kind: 'granted', start: { vm: 'a' } });
+    sim.releaseSlot('migrate-a');
+    expect(sim.grantSlot(ask('b', 1))).toMatchObject({ kind: 'granted', start: { vm: 'b' } });
+  });
+
   it('place on the destination with room when the slot frees, and take each slot once', () => {
     const { sim, ask } = setUp(2);
     expect(sim.grantSlot(ask('a', 0))).toMatchObject({ kind: 'granted', start: { to: 'd1' } });
