@@ -69,9 +69,10 @@ export function createPoolActivities(
     const leaked = inventory.attachments(end.vmUuid).filter((a) => a.host !== hosts[0]);
     const problems = leaked.map((a) => `invariant 4: ${a.device} still attached on ${a.host}`);
     if (hosts.length !== 1) problems.unshift(`invariant 2: VM running on ${hosts.length} hosts`);
-    if (metrics) count(metrics, inventory, end, problems);
     return problems;
   }
+
+  const measured = (migrationId: string, originMs: number) => measure(inventory.events(migrationId), originMs);
 
   return {
     async snapshotPool(): Promise<Pool> {
@@ -95,20 +96,26 @@ export function createPoolActivities(
       return inventory.runningOn(vmUuid);
     },
     async measureMigration(migrationId: string, originMs: number): Promise<Measurement> {
-      return measure(inventory.events(migrationId), originMs);
+      return measured(migrationId, originMs);
     },
     /** Writes the end marker the audit checks; returns what breaks invariants 2 or 4 (none, normally). */
     async endMigration(end: MigrationEnd): Promise<string[]> {
-      return recordEnd(end);
+      const problems = recordEnd(end);
+      if (metrics) count(metrics, end, problems, measured(end.migrationId, 0));
+      return problems;
     },
     /**
      * The end marker, stamped now, then the measurement: one step after the last atom, so an
      * evacuation's next migration gets the slot as soon as the marker is written.
      */
     async finishMigration(a: Omit<MigrationEnd, 'atMs'> & { originMs: number }): Promise<FinishedMigration> {
-      const { originMs, ...end } = a;
-      const problems = recordEnd({ ...end, atMs: Date.now() });
-      return { problems, measured: measure(inventory.events(end.migrationId), originMs) };
+      const { originMs, ...rest } = a;
+      const end = { ...rest, atMs: Date.now() };
+      const problems = recordEnd(end);
+      // Measured once, for the result and the metrics alike (the downtime does not depend on the origin).
+      const result = { problems, measured: measured(end.migrationId, originMs) };
+      if (metrics) count(metrics, end, problems, result.measured);
+      return result;
     },
   };
 }
@@ -119,11 +126,10 @@ export type PoolActivities = ReturnType<typeof createPoolActivities>;
  * workflow does with these problems), and the downtime is measured from the same hosts' events as
  * the result's (measureMigration), so the histograms agree with the results.
  */
-function count(metrics: MigrationMetrics, inventory: Inventory, end: MigrationEnd, problems: string[]): void {
+function count(metrics: MigrationMetrics, end: MigrationEnd, problems: string[], measured: Measurement): void {
   const counted = countedSchema.safeParse(end);
   if (!counted.success) return;
   const { plan, earlyAttached, rollbackCause } = counted.data;
-  const measured = measure(inventory.events(end.migrationId), 0);
   metrics.record({
     migrationId: end.migrationId,
     plan,

@@ -26,6 +26,12 @@ function patchesIn(file: string): string[] {
   });
 }
 
+/** The four migrations scripts/record-histories.ts records, under one tag. */
+const migrationRecordings = (tag: string): string[] =>
+  ['early-attach-aborted-in-downtime', 'early-attach-migrated', 'early-attach-rolled-back', 'legacy-migrated'].map(
+    (name) => `${name}.${tag}.json`,
+  );
+
 describe('replay of recorded histories', () => {
   it('has an early-attach history and a rolled-back history', () => {
     expect(files).toEqual(expect.arrayContaining(['early-attach-migrated.json', 'early-attach-rolled-back.json']));
@@ -40,14 +46,7 @@ describe('replay of recorded histories', () => {
 
   it('covers direct dispatch: migrations of both plans, a rollback and an abort inside the window', () => {
     const direct = files.filter((f) => patchesIn(f).includes(PATCHES.directDispatch));
-    expect(direct).toEqual(
-      expect.arrayContaining([
-        'early-attach-aborted-in-downtime.direct-dispatch.json',
-        'early-attach-migrated.direct-dispatch.json',
-        'early-attach-rolled-back.direct-dispatch.json',
-        'legacy-migrated.direct-dispatch.json',
-      ]),
-    );
+    expect(direct).toEqual(expect.arrayContaining(migrationRecordings('direct-dispatch')));
     // ... and histories from before it, which dispatched every atom through the hosts' task queues.
     expect(files.length - direct.length).toBeGreaterThanOrEqual(4);
   });
@@ -64,14 +63,7 @@ describe('replay of recorded histories', () => {
 
   it('covers the one-step end (both plans, a rollback, an abort in the window) and histories from before it', () => {
     const oneStep = files.filter((f) => patchesIn(f).includes(PATCHES.endInOneStep));
-    expect(oneStep).toEqual(
-      expect.arrayContaining([
-        'early-attach-aborted-in-downtime.end-in-one-step.json',
-        'early-attach-migrated.end-in-one-step.json',
-        'early-attach-rolled-back.end-in-one-step.json',
-        'legacy-migrated.end-in-one-step.json',
-      ]),
-    );
+    expect(oneStep).toEqual(expect.arrayContaining(migrationRecordings('end-in-one-step')));
     expect(files.filter((f) => f.startsWith('early-attach-migrated')).length).toBeGreaterThan(1);
   });
 
