@@ -1,7 +1,8 @@
 // One scheduling round of an evacuation: which pending VMs start now, and where, within the caps.
 // Pure; sim/evacuation.ts runs it inside the transaction that records the slots it hands out.
 import { vmUuid } from './ids';
-import { rankDestinations, type Candidate, type PlacementView, type Slot } from './placement';
+import { earlyDisks, rankDestinations, type Candidate, type PlacementView, type Slot } from './placement';
+import type { Pool, Vm } from './pool';
 import type { PlanKind } from './request';
 
 export interface Caps {
@@ -78,18 +79,24 @@ export function planRound(view: PlacementView, req: RoundRequest): RoundResult {
     const to = firstWithRoom(ranking.candidates, slots, req.caps.perDestination);
     if (to === undefined) continue;
     slots.push({ source: req.source, destination: to.host, memoryMiB: vm.memoryMiB });
-    const disks = vm.vbds.filter((v) => !v.empty).length;
-    const uuid = vmUuid(view.pool.name, vm.name);
-    result.start.push({
-      vm: name,
-      vmUuid: uuid,
-      to: to.host,
-      memoryMiB: vm.memoryMiB,
-      earlyDisks: to.earlyDisks,
-      disks,
-    });
+    result.start.push(startOf(view.pool, vm, to.host, to.earlyDisks));
   }
   return result;
+}
+
+const startOf = (pool: Pool, vm: Vm, to: string, early: number): Start => ({
+  vm: vm.name,
+  vmUuid: vmUuid(pool.name, vm.name),
+  to,
+  memoryMiB: vm.memoryMiB,
+  earlyDisks: early,
+  disks: vm.vbds.filter((v) => !v.empty).length,
+});
+
+/** The start of a VM on the destination of a slot it already holds (a retried ask keeps its slot). */
+export function heldStart(pool: Pool, vmName: string, to: string, plan: PlanKind): Start | undefined {
+  const vm = pool.vms.find((v) => v.name === vmName);
+  return vm && startOf(pool, vm, to, earlyDisks(pool, vm, to, plan));
 }
 
 function firstWithRoom(ranked: Candidate[], slots: readonly Slot[], perDestination: number): Candidate | undefined {

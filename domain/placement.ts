@@ -56,7 +56,7 @@ function refusal(view: PlacementView, vm: Vm, host: string): string | null {
   return null;
 }
 
-const earlyDisks = (pool: Pool, vm: Vm, host: string, plan: PlanKind) =>
+export const earlyDisks = (pool: Pool, vm: Vm, host: string, plan: PlanKind): number =>
   plan === 'legacy' ? 0 : vm.vbds.filter((vbd) => canAttachEarly(pool, vbd, host).early).length;
 
 const load = (view: PlacementView, host: string) =>

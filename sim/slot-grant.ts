@@ -4,9 +4,9 @@
 // one migration's end and the next one's start. The waiting asks of an evacuation are kept in
 // `slot_asks`, so the grant runs the same round as before over all of them, in the evacuation's
 // order: a VM is granted a slot only where the round would start it.
-import { planRound, type SlotGrant, type SlotRequest } from '../domain/evacuation-round';
+import { heldStart, planRound, type SlotGrant, type SlotRequest } from '../domain/evacuation-round';
 import type { Pool } from '../domain/pool';
-import { evacuatingHosts, releaseSlot, slots } from './evacuation';
+import { evacuatingHosts, slots } from './evacuation';
 import { nowMs, stmt, type Db } from './db';
 
 /** An ask not renewed for this long is taken for a migration that went away (terminated while waiting). */
@@ -71,10 +71,12 @@ function decide(db: Db, snapshot: () => Pool, r: SlotRequest): SlotGrant {
     r.evacuationId,
   ) as { reason: string | null } | undefined;
   if (evacuation === undefined) return settle(db, r, { kind: 'refused', reason: `${r.evacuationId} has ended` });
+  // A retried ask (its answer lost with a workflow task) keeps the slot it holds, destination and
+  // all, even past an abort: the migration's first atom may already have run there.
+  const held = heldSlot(db, snapshot, r);
+  if (held) return settle(db, r, held);
   if (evacuation.reason !== null)
     return settle(db, r, { kind: 'refused', reason: `evacuation aborted: ${evacuation.reason}` });
-  // A retried ask (its answer lost with a workflow task) places the VM afresh.
-  releaseSlot(db, r.workflowId);
   registerAsk(db, r);
   stmt(db, 'DELETE FROM slot_asks WHERE evacuation_id = ? AND asked_ms < ?').run(
     r.evacuationId,
@@ -99,6 +101,13 @@ function decide(db: Db, snapshot: () => Pool, r: SlotRequest): SlotGrant {
     nowMs(),
   );
   return settle(db, r, { kind: 'granted', start: s, evacuating: [...view.evacuating] });
+}
+
+function heldSlot(db: Db, snapshot: () => Pool, r: SlotRequest): SlotGrant | undefined {
+  const to = stmt(db, 'SELECT destination FROM migration_slots WHERE workflow_id = ?').pluck().get(r.workflowId) as
+    string | undefined;
+  const start = to === undefined ? undefined : heldStart(snapshot(), r.vm, to, r.plan);
+  return start && { kind: 'granted', start, evacuating: evacuatingHosts(db) };
 }
 
 /** The ask is answered for good: it no longer holds a place in the order. */

@@ -80,6 +80,16 @@ describe('slot grants for queued migrations', () => {
     expect(sim.grantSlot(ask('c', 2))).toMatchObject({ kind: 'granted', start: { vm: 'c', to: 'd2' } });
   });
 
+  it('keep a retried ask on the slot it holds, destination and all, even past an abort', () => {
+    const { sim, ask } = setUp(2);
+    expect(sim.grantSlot(ask('a', 0))).toMatchObject({ kind: 'granted', start: { vm: 'a', to: 'd1' } });
+    // Placed afresh, a would now go to d2: d1 is being evacuated. But its first atom may have run on d1.
+    expect(sim.beginEvacuation('d1', 'evacuate-d1')).toEqual({ ok: true });
+    sim.abortEvacuation('evacuate-src', 'operator request');
+    expect(sim.grantSlot(ask('a', 0))).toMatchObject({ kind: 'granted', start: { vm: 'a', to: 'd1' } });
+    expect(sim.grantSlot(ask('b', 1))).toEqual({ kind: 'refused', reason: 'evacuation aborted: operator request' });
+  });
+
   it('refuse for good a VM no host can take, and every ask once the evacuation is aborted or ended', () => {
     const { sim, ask } = setUp(2);
     const stuck = sim.grantSlot(ask('stuck', 0));
