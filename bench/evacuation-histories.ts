@@ -61,13 +61,16 @@ const summary = (steps: [string, number[]][]): RefillStep[] =>
 
 /**
  * Per source, the migration that took a freed slot (paired as in `refillGaps`): from the ended
- * one's end marker to the workflow task in which the next one got its slot and planned (it was
- * started ahead and waited in its slot ask), then to its first atom on the host.
+ * one's end marker to the next one's first atom on the host. Since `slot-lead-direct` that atom
+ * is dispatched by the workflow task that got the slot, in a local activity (its marker holds when
+ * it was scheduled); before it, that task scheduled an activity the server dispatched.
  */
 async function queuedRefillSteps(client: Client, spans: readonly MigrationSpan[], perSource: number) {
   const steps: [string, number[]][] = [
+    ['end marker → the next migration has its slot and plan (its local activity for the first atom starts)', []],
+    ['→ that first atom, sent direct to its host, starts there', []],
     ['end marker → the next migration has its slot and plan (its workflow task done)', []],
-    ['→ its first atom starts on the host', []],
+    ['→ its first atom, dispatched by the server, starts on the host', []],
     ['(the next migration had been started ahead by)', []],
   ];
   for (const source of new Set(spans.map((s) => s.source))) {
@@ -76,18 +79,42 @@ async function queuedRefillSteps(client: Client, spans: readonly MigrationSpan[]
     const next = [...own].sort((a, b) => a.startMs - b.startMs).slice(perSource);
     for (const [i, span] of next.entries()) {
       const events = (await client.workflow.getHandle(migrationWorkflowId(span.vmUuid)).fetchHistory()).events ?? [];
-      const firstCommand = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
-      const task = events
-        .slice(0, firstCommand)
-        .reverse()
-        .find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-      if (!task) continue;
-      steps[0]![1].push(at(task) - ends[i]!);
-      steps[1]![1].push(span.startMs - at(task));
-      steps[2]![1].push(ends[i]! - at(events[0]!));
+      const lead = leadStepScheduled(events);
+      const task = lead === undefined ? taskBeforeFirstActivity(events) : undefined;
+      const asked = lead ?? task;
+      if (asked === undefined) continue;
+      const [toSlot, toAtom] = lead === undefined ? [steps[2]!, steps[3]!] : [steps[0]!, steps[1]!];
+      toSlot[1].push(asked - ends[i]!);
+      toAtom[1].push(span.startMs - asked);
+      steps[4]![1].push(ends[i]! - at(events[0]!));
     }
   }
-  return summary(steps);
+  return summary(steps.filter(([, xs]) => xs.length > 0));
+}
+
+/** When the local activity running the first step direct was scheduled (`slot-lead-direct`). */
+function leadStepScheduled(events: HistoryEvent[]): number | undefined {
+  for (const e of events) {
+    const data = e.markerRecordedEventAttributes?.details?.['data']?.payloads?.[0]?.data;
+    if (e.markerRecordedEventAttributes?.markerName !== 'core_local_activity' || !data) continue;
+    const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
+      activity_type?: string;
+      original_schedule_time?: { seconds?: number; nanos?: number };
+    };
+    const t = marker.original_schedule_time;
+    if (marker.activity_type === 'leadStep' && t) return (t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6;
+  }
+  return undefined;
+}
+
+/** The workflow task that scheduled the first activity: the one that had the slot. */
+function taskBeforeFirstActivity(events: HistoryEvent[]): number | undefined {
+  const firstCommand = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  const task = events
+    .slice(0, firstCommand)
+    .reverse()
+    .find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  return task ? at(task) : undefined;
 }
 
 async function roundRefillSteps(
