@@ -29,7 +29,8 @@ Times are at \`timeScale\` 1 and stretched by the pool's \`timeScale\` when it i
 Both ways of reaching a host apply the same bounds. Outside the downtime window each atom is a
 Temporal activity on the host's task queue, and the server enforces them; inside it (the downtime
 and a rollback's restore: direct dispatch) the switchover runner and the hosts' agents enforce them
-with in-process timers.
+with in-process timers. So do they for the first atom (\`VM_create\`) of an evacuation's migration,
+which the workflow task that was granted the slot runs direct, in a local activity.
 
 ## Per atom kind
 
@@ -70,7 +71,9 @@ ${UNREACHABLE_POLL_MS} ms, so a host that is back is used at once).
 * **Lost orchestrator** (its process died in the middle of a window): the switchover activity's
   heartbeat (${s(SWITCHOVER_HEARTBEAT_MS)}) notices, and Temporal runs it again on the restarted orchestrator, from
   the phase's first atom (every atom is idempotent). The hosts cancel what was in flight when the
-  runner's connection closed.
+  runner's connection closed. In the middle of an evacuation migration's first atom it loses the
+  workflow task that ran it: once that task times out, the restarted orchestrator asks for the slot
+  again (the pool still holds it for the migration, with its destination) and runs the atom again.
 * **After the destination unpause** only cleanup remains: it waits for the source host (no host
   wait), retrying without an attempt limit, at most ${s(ATOM_TRAITS.VBD_detach.timeouts.scheduleToCloseMs)} per atom; the migration is
   already \`migrated\`.

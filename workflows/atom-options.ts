@@ -2,7 +2,12 @@
 // atom-traits.ts) and the phase table (domain/phase-policy.ts). Times are at timeScale 1 and
 // stretched by the pool's timeScale when it is above 1. The bounds are the operator's guarantee of
 // how long a dead or hung host can stall a migration (docs/timeouts.md).
-import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/common';
+import {
+  ActivityCancellationType,
+  type ActivityOptions,
+  type LocalActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/common';
 import { ATOM_TRAITS } from '../domain/atom-traits';
 import type { AtomCall, AtomName, Phase } from '../domain/atoms';
 import { PHASE_POLICY, type RetryRule } from '../domain/phase-policy';
@@ -38,11 +43,19 @@ export function atomOptions(atom: AtomName, phase: Phase, timeScale: number): Ac
  * thrown, they are in the report, so a retry here is never a retry of a failed atom.
  */
 export function switchoverOptions(calls: readonly AtomCall[], timeScale: number): ActivityOptions {
+  return { ...leadStepOptions(calls, timeScale), heartbeatTimeout: SWITCHOVER_HEARTBEAT_MS };
+}
+
+/**
+ * The same runner as a local activity (a migration's first step when it is granted a slot). It
+ * runs in the orchestrator that holds the workflow task, so there is no lost runner to notice: a
+ * restarted orchestrator replays the task and runs the step again (every atom is idempotent).
+ */
+export function leadStepOptions(calls: readonly AtomCall[], timeScale: number): LocalActivityOptions {
   const stretch = Math.max(1, timeScale);
   const budget = calls.reduce((sum, c) => sum + ATOM_TRAITS[c.atom].timeouts.scheduleToCloseMs, 0) * stretch;
   return {
     startToCloseTimeout: budget,
-    heartbeatTimeout: SWITCHOVER_HEARTBEAT_MS,
     retry: {
       initialInterval: 100,
       backoffCoefficient: 2,

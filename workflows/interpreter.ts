@@ -5,8 +5,10 @@
 // - direct: the whole phase is one `switchover` activity whose runner calls each host's agent,
 //   so no server round trip sits between two atoms of the downtime window. Its result reports
 //   every atom (host, start, end) and is replayed into the same hooks.
+// A migration granted an evacuation's slot runs its first step direct too, in a local activity
+// (`runLeadingDirect`): the workflow task that got the slot dispatches it, not the server.
 import { ApplicationFailure } from '@temporalio/common';
-import { CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { HostActivities } from '../activities/host';
 import type { SwitchoverActivities } from '../activities/switchover';
 import { ATOM_TRAITS } from '../domain/atom-traits';
@@ -14,9 +16,9 @@ import { atomsOf, describeAtom, type AtomCall, type AtomResult, type Phase } fro
 import { FailureType } from '../domain/errors';
 import { hostTaskQueue, ORCHESTRATOR_TASK_QUEUE } from '../domain/ids';
 import { interpret } from '../domain/interpret';
-import { isEmptyPhase, type PlanPhase } from '../domain/phases';
+import { isEmptyPhase, splitLead, type PlanPhase } from '../domain/phases';
 import type { SwitchoverReport } from '../domain/switchover';
-import { atomOptions, switchoverOptions } from './atom-options';
+import { atomOptions, leadStepOptions, switchoverOptions } from './atom-options';
 
 export type AtomOutcome = { result: AtomResult } | { error: unknown };
 
@@ -31,6 +33,7 @@ export interface InterpreterHooks {
 // Placeholder timeouts: every call overrides them from the atom table (executeWithOptions).
 const hosts = proxyActivities<HostActivities>({ startToCloseTimeout: '1 minute' });
 const runner = proxyActivities<SwitchoverActivities>({ startToCloseTimeout: '1 minute' });
+const localRunner = proxyLocalActivities<SwitchoverActivities>({ startToCloseTimeout: '1 minute' });
 
 export class Interpreter {
   /** Atoms dispatched, finished or failed: what a rollback must consider undone. */
@@ -48,6 +51,13 @@ export class Interpreter {
   async runPhase(p: PlanPhase): Promise<void> {
     if (p.dispatch === 'direct' && this.direct && !isEmptyPhase(p)) return this.switchover(p);
     return interpret(p.plan, (call) => this.atom(call));
+  }
+
+  /** The phase's first step direct, in a local activity of the orchestrator; the rest as planned. */
+  async runLeadingDirect(p: PlanPhase): Promise<void> {
+    const { lead, rest } = splitLead(p);
+    if (!isEmptyPhase(lead)) await this.switchover(lead, 'local');
+    await this.runPhase(rest);
   }
 
   private async atom(call: AtomCall): Promise<void> {
@@ -69,15 +79,17 @@ export class Interpreter {
     }
   }
 
-  private async switchover(p: PlanPhase): Promise<void> {
+  private async switchover(p: PlanPhase, via: 'task-queue' | 'local' = 'task-queue'): Promise<void> {
     this.hooks.beforeDispatch(p.name);
     const calls = atomsOf(p.plan);
+    const input = { phase: p, timeScale: this.timeScale };
     const options = { ...switchoverOptions(calls, this.timeScale), taskQueue: ORCHESTRATOR_TASK_QUEUE };
     let report: SwitchoverReport;
     try {
-      report = await runner.switchover.executeWithOptions({ ...options, summary: switchoverSummary(p, calls) }, [
-        { phase: p, timeScale: this.timeScale },
-      ]);
+      report =
+        via === 'local'
+          ? await localRunner.leadStep.executeWithOptions(leadStepOptions(calls, this.timeScale), [input])
+          : await runner.switchover.executeWithOptions({ ...options, summary: switchoverSummary(p, calls) }, [input]);
     } catch (error) {
       // The runner itself failed (atom failures are in its report): any atom may have been tried.
       for (const call of calls) this.recordDispatch(call);

@@ -61,19 +61,19 @@ export async function liveMigrateVm(input: unknown): Promise<MigrationResult> {
   const snapshot = await pool.snapshotForVm(ahead.data.vm);
   const granted = await awaitSlot(ahead.data, state);
   const fresh: PoolSnapshot = { ...snapshot, evacuating: granted.evacuating };
-  return migrate(granted.req, fresh, { state, pool, direct });
+  return migrate(granted.req, fresh, { state, pool, direct, leadDirect: patched(PATCHES.slotLeadDirect) });
 }
 
 async function migrate(
   req: MigrationRequest,
   snapshot: PoolSnapshot,
-  { state, pool, direct }: Pick<Run, 'state' | 'pool' | 'direct'>,
+  { state, pool, direct, leadDirect }: Pick<Run, 'state' | 'pool' | 'direct' | 'leadDirect'>,
 ): Promise<MigrationResult> {
   const valid = validateRequest(snapshot, req);
   if (!valid.ok) throw badRequest(valid.message);
   const m = planMigration(snapshot, req, workflowInfo().runId);
   state.planned(m);
-  const run: Run = { m, state, pool, timeScale: snapshot.timeScale, direct };
+  const run: Run = { m, state, pool, timeScale: snapshot.timeScale, direct, leadDirect };
   const interpreter = new Interpreter(run.timeScale, forwardHooks(state), direct);
   // An abort cancels a running abortable atom (pre-copy) at once; the others are short and let finish.
   state.onAbort = () => interpreter.abortableScope?.cancel();
@@ -106,7 +106,10 @@ async function confirmAbort({ state, pool }: Run, reason: string): Promise<'acce
 async function execute(run: Run, interpreter: Interpreter): Promise<Ending> {
   const { m, state } = run;
   try {
-    for (const name of REVERSIBLE_PHASES) await interpreter.runPhase(m.phases[name]);
+    for (const name of REVERSIBLE_PHASES)
+      await (name === 'prepare' && run.leadDirect
+        ? interpreter.runLeadingDirect(m.phases.prepare)
+        : interpreter.runPhase(m.phases[name]));
   } catch (err) {
     const aborted = state.abortReason !== null;
     const reason = aborted ? `aborted: ${state.abortReason}` : describeFailure(err);

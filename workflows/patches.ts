@@ -31,4 +31,10 @@ export const PATCHES = {
    * the marker with the workflow task's time in a second one.
    */
   endInOneStep: 'end-marker-measured-once',
+  /**
+   * A migration granted an evacuation's slot runs its first step (the destination VM_create) direct,
+   * in a local activity of the workflow task that got the slot, instead of an activity dispatched
+   * through the server to the destination's task queue.
+   */
+  slotLeadDirect: 'slot-lead-direct',
 } as const;

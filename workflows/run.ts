@@ -13,6 +13,8 @@ export interface Run {
   timeScale: number;
   /** Direct dispatch of the phases the planner marks (false when replaying older histories). */
   direct: boolean;
+  /** Granted an evacuation's slot: the prepare phase's first step runs direct (`slot-lead-direct`). */
+  leadDirect?: boolean;
 }
 
 export interface Ending {

@@ -76,6 +76,13 @@ describe('replay of recorded histories', () => {
     expect(files).toContain('evacuation-child-migrated.queued-migrations.json');
   });
 
+  it('covers an evacuation migration that ran its first step direct when granted its slot', () => {
+    const lead = files.filter((f) => patchesIn(f).includes(PATCHES.slotLeadDirect));
+    expect(lead).toEqual(['evacuation-child-migrated.slot-lead-direct.json']);
+    // ... beside one from before it, which dispatched that step to the destination's task queue.
+    expect(files).toContain('evacuation-child-migrated.queued-migrations.json');
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     await expect(

@@ -11,6 +11,7 @@ import {
   successors,
   withoutAtoms,
 } from '../../domain/interpret';
+import { isEmptyPhase, splitLead } from '../../domain/phases';
 import { planMigration } from '../../domain/planner';
 import { planRollback } from '../../domain/rollback';
 import { loadPoolFile } from '../../sim/pool-file';
@@ -108,5 +109,24 @@ describe('atomKey', () => {
       const keys = atomsOf(p.plan).map(atomKey);
       expect(new Set(keys).size).toBe(keys.length);
     }
+  });
+});
+
+describe('splitLead', () => {
+  const example = loadPoolFile(EXAMPLE_POOL);
+  const m = planMigration(example, { vm: 'db-01', to: 'host-b', plan: 'early-attach' }, 'mig-1');
+
+  it('cuts prepare into its first step, direct, and the rest as planned, losing no atom and keeping the order', () => {
+    const { lead, rest } = splitLead(m.phases.prepare);
+    expect(lead).toMatchObject({ name: 'prepare', dispatch: 'direct' });
+    expect(rest).toMatchObject({ name: 'prepare', dispatch: m.phases.prepare.dispatch });
+    expect(atomsOf(lead.plan).map((c) => `${c.atom}@${c.host}`)).toEqual(['VM_create@host-b']);
+    expect([...atomsOf(lead.plan), ...atomsOf(rest.plan)]).toEqual(atomsOf(m.phases.prepare.plan));
+  });
+
+  it('leads with nothing from an empty phase', () => {
+    const { lead, rest } = splitLead({ ...m.phases.precopy, plan: Serial('precopy', []) });
+    expect(isEmptyPhase(lead)).toBe(true);
+    expect(isEmptyPhase(rest)).toBe(true);
   });
 });
