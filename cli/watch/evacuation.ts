@@ -2,7 +2,6 @@
 // `progress` query of each migration it is running (their workflow ids are in `running[]`).
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { zodMessage } from '../../domain/zod-message';
-import type { Progress } from '../../workflows/definitions';
 import {
   evacuationProgressQuery,
   evacuationProgressSchema,
@@ -11,32 +10,13 @@ import {
   type EvacuationResult,
 } from '../../workflows/evacuation-definitions';
 import { evacuationView } from './evacuation-view';
-import { queryProgress } from './migration';
+import { ChildProgress } from './children';
 import { watch, withWatchDefaults, type WatchEnd, type WatchOptions } from './poll';
 
 async function queryEvacuation(handle: WorkflowHandle): Promise<EvacuationProgress> {
   const parsed = evacuationProgressSchema.safeParse(await handle.query(evacuationProgressQuery));
   if (!parsed.success) throw new Error(`unexpected evacuation progress: ${zodMessage(parsed.error)}`);
   return parsed.data;
-}
-
-/**
- * Each running migration's progress, queried side by side. One that does not answer keeps its last
- * answer (a child just started may not have run its first task yet), so its row does not flicker.
- */
-async function childrenOf(
-  client: Client,
-  p: EvacuationProgress,
-  known: Map<string, Progress>,
-): Promise<Map<string, Progress | null>> {
-  const answers = await Promise.all(
-    p.running.map(async ({ workflowId }) => {
-      const fresh = await queryProgress(client.workflow.getHandle(workflowId)).catch(() => null);
-      if (fresh) known.set(workflowId, fresh);
-      return [workflowId, fresh ?? known.get(workflowId) ?? null] as const;
-    }),
-  );
-  return new Map(answers);
 }
 
 /** The first run's start: the evacuation may have continued as new since. */
@@ -81,13 +61,14 @@ export async function watchEvacuation(
   o: Partial<WatchOptions> = {},
 ): Promise<WatchEnd<EvacuationResult>> {
   const startedAt = await startOf(client, handle);
-  const known = new Map<string, Progress>();
+  const children = new ChildProgress(client);
   return withWatchDefaults(o, (options) =>
     watch(
       {
         sample: async () => {
           const p = await queryEvacuation(handle);
-          return evacuationView(p, await childrenOf(client, p, known), Date.now(), startedAt);
+          const progress = await children.sample(p.running.map((r) => r.workflowId));
+          return evacuationView(p, progress, Date.now(), startedAt);
         },
         run: handle.result().then((r) => evacuationResultSchema.parse(r)),
         final: async (r) => evacuationView(await finalProgress(handle, r), new Map(), r.endedAt, r.startedAt),

@@ -4,6 +4,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
+import { ChildProgress } from '../../cli/watch/children';
 import { watchEvacuation } from '../../cli/watch/evacuation';
 import type { Frame } from '../../cli/watch/frame';
 import { interruptOnSigint, watch } from '../../cli/watch/poll';
@@ -229,5 +230,39 @@ describe('watchEvacuation', () => {
       '   4.0 s  evacuate host-a  done       done 1/1  running 0  pending 0',
       '   4.0 s  vm-1 → host-b  migrated  downtime 80 ms',
     ]);
+  });
+});
+
+describe('ChildProgress', () => {
+  it('does not wait for a migration that answers late: its row keeps its last answer, the others are fresh', async () => {
+    let release: (p: Progress) => void = () => undefined;
+    const asked: string[] = [];
+    const client = {
+      workflow: {
+        getHandle: (id: string) => ({
+          query: () => {
+            asked.push(id);
+            // migrate-2 waits for its slot: it answers only when released.
+            return id === 'migrate-2' ? new Promise<Progress>((r) => (release = r)) : Promise.resolve(child);
+          },
+        }),
+      },
+    } as unknown as Client;
+    const children = new ChildProgress(client, 20);
+    const first = await children.sample(['migrate-1', 'migrate-2']);
+    expect(first).toEqual(
+      new Map([
+        ['migrate-1', child],
+        ['migrate-2', null],
+      ]),
+    );
+    const second = await children.sample(['migrate-1', 'migrate-2']);
+    expect(second.get('migrate-2')).toBeNull();
+    // One query in flight per migration: the late one was not asked again meanwhile.
+    expect(asked.filter((id) => id === 'migrate-2')).toHaveLength(1);
+    release({ ...child, phase: 'prepare', waitingForSlot: true });
+    const third = await children.sample(['migrate-1', 'migrate-2']);
+    expect(third.get('migrate-2')).toMatchObject({ waitingForSlot: true });
+    expect(asked.filter((id) => id === 'migrate-1')).toHaveLength(3);
   });
 });
