@@ -25,14 +25,19 @@ function capsLine(p: EvacuationProgress): string {
 const route = (vm: string, to: string | null) => `${vm} → ${to ?? '—'}`;
 /** A migration started ahead learns its destination with its slot: its own progress has it then. */
 const destination = (r: Running, child: Progress | null) => r.to ?? child?.to ?? null;
-const waiting = (child: Progress) => (child.waitingForSlot ? 'waiting for a slot' : null);
+/**
+ * Waiting, or about to: a migration started ahead answers only between its slot asks, so its first
+ * answer may come from before its first ask (no plan yet, and no destination known anywhere).
+ */
+const waiting = (r: Running, child: Progress) =>
+  child.waitingForSlot || (destination(r, child) === null && child.plan === null) ? 'waiting for a slot' : null;
 
 /** A running VM's terminal row; `child` is null until its migration first answers a query. */
 function runningRow(r: Running, child: Progress | null, now: number, width: number): string {
   const head = `  ${route(r.vm, destination(r, child)).padEnd(width)}  `;
   const clock = seconds(now - r.startedAt);
   if (!child) return `${head}starting   ${clock}`;
-  const queued = waiting(child);
+  const queued = waiting(r, child);
   if (queued) return `${head}${queued}  ${clock}`;
   const atoms = `atoms ${child.atomsDone}/${child.atomsTotal}`.padEnd(12);
   const memory = child.memory
@@ -68,7 +73,7 @@ function plainLines(p: EvacuationProgress, children: Map<string, Progress | null
     return stamped(
       `run ${r.workflowId}`,
       elapsed,
-      `${route(r.vm, destination(r, child))}  ${child ? (waiting(child) ?? migrationLine(child)) : 'starting'}`,
+      `${route(r.vm, destination(r, child))}  ${child ? (waiting(r, child) ?? migrationLine(child)) : 'starting'}`,
     );
   });
   // Finished VMs are only appended to, so their index names them even when a VM comes up twice.

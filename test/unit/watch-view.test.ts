@@ -147,6 +147,10 @@ describe('evacuationView', () => {
     const waiting = new Map([['migrate-5', progress({ phase: 'precheck', plan: null, waitingForSlot: true })]]);
     const [row] = evacuationView(ahead, waiting, T0 + 3_000, T0).lines.filter((l) => l.includes('vm-5'));
     expect(row).toMatch(/vm-5 → —\s+waiting for a slot\s+2\.0 s$/);
+    // Its first answer may come before its first ask: no plan, no destination yet.
+    const beforeAsk = new Map([['migrate-5', progress({ phase: 'precheck', plan: null, waitingForSlot: false })]]);
+    const [early] = evacuationView(ahead, beforeAsk, T0 + 3_000, T0).lines.filter((l) => l.includes('vm-5'));
+    expect(early).toMatch(/vm-5 → —\s+waiting for a slot\s+2\.0 s$/);
     const granted = new Map([['migrate-5', progress({ to: 'host-c', waitingForSlot: false })]]);
     const view = evacuationView(ahead, granted, T0 + 3_000, T0);
     expect(view.lines.find((l) => l.includes('vm-5'))).toMatch(/vm-5 → host-c\s+precopy/);
