@@ -103,11 +103,15 @@ function decide(db: Db, snapshot: () => Pool, r: SlotRequest): SlotGrant {
   return settle(db, r, { kind: 'granted', start: s, evacuating: [...view.evacuating] });
 }
 
+/**
+ * The slot was granted before any evacuation of its destination began (a round never places on a
+ * host being evacuated), so that one does not refuse the migration it already started.
+ */
 function heldSlot(db: Db, snapshot: () => Pool, r: SlotRequest): SlotGrant | undefined {
   const to = stmt(db, 'SELECT destination FROM migration_slots WHERE workflow_id = ?').pluck().get(r.workflowId) as
     string | undefined;
   const start = to === undefined ? undefined : heldStart(snapshot(), r.vm, to, r.plan);
-  return start && { kind: 'granted', start, evacuating: evacuatingHosts(db) };
+  return start && { kind: 'granted', start, evacuating: evacuatingHosts(db).filter((h) => h !== to) };
 }
 
 /** The ask is answered for good: it no longer holds a place in the order. */
