@@ -82,14 +82,9 @@ export class Interpreter {
   private async switchover(p: PlanPhase, via: 'task-queue' | 'local' = 'task-queue'): Promise<void> {
     this.hooks.beforeDispatch(p.name);
     const calls = atomsOf(p.plan);
-    const input = { phase: p, timeScale: this.timeScale };
-    const options = { ...switchoverOptions(calls, this.timeScale), taskQueue: ORCHESTRATOR_TASK_QUEUE };
     let report: SwitchoverReport;
     try {
-      report =
-        via === 'local'
-          ? await localRunner.leadStep.executeWithOptions(leadStepOptions(calls, this.timeScale), [input])
-          : await runner.switchover.executeWithOptions({ ...options, summary: switchoverSummary(p, calls) }, [input]);
+      report = await this.runnerFor(p, calls, via);
     } catch (error) {
       // The runner itself failed (atom failures are in its report): any atom may have been tried.
       for (const call of calls) this.recordDispatch(call);
@@ -105,6 +100,14 @@ export class Interpreter {
         message: report.failure.message,
         nonRetryable: true,
       });
+  }
+
+  private runnerFor(p: PlanPhase, calls: AtomCall[], via: 'task-queue' | 'local'): Promise<SwitchoverReport> {
+    const input = { phase: p, timeScale: this.timeScale };
+    if (via === 'local')
+      return localRunner.leadStep.executeWithOptions(leadStepOptions(calls, this.timeScale), [input]);
+    const options = { ...switchoverOptions(calls, this.timeScale), taskQueue: ORCHESTRATOR_TASK_QUEUE };
+    return runner.switchover.executeWithOptions({ ...options, summary: switchoverSummary(p, calls) }, [input]);
   }
 
   private recordDispatch(call: AtomCall): void {

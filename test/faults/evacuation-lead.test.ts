@@ -7,10 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEvacuation } from '../../client/evacuations';
 import { vmUuid } from '../../domain/ids';
-import type { PoolInput } from '../../domain/pool';
 import { audit } from '../../sim/audit';
-import { TWO_SHARED_SRS } from '../../sim/storage-presets';
 import type { Stack } from '../../workers/stack';
+import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
 
 let stack: Stack | undefined;
@@ -19,22 +18,9 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const pool = (name: string): PoolInput => ({
-  name,
-  timeScale: 0.2,
-  hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-c' }],
-  ...TWO_SHARED_SRS,
-  vms: [
-    {
-      name: 'vm-1',
-      residentOn: 'host-a',
-      memoryMiB: 256,
-      dirtyRateMiBps: 20,
-      vifs: 1,
-      vbds: [{ device: 'xvda', sr: 'v3', mode: 'RW' }],
-    },
-  ],
-});
+/** The end-to-end pool with a second destination, so a slot placed afresh could go elsewhere. */
+const pool = (name: string) =>
+  e2ePool(name, { timeScale: 0.2, hosts: [{ name: 'host-a' }, { name: 'host-b' }, { name: 'host-c' }] });
 
 async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

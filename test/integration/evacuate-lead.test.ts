@@ -4,36 +4,18 @@
 // the atom, and when that step fails the migration rolls back and leaves nothing behind.
 import type { temporal } from '@temporalio/proto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PoolInput } from '../../domain/pool';
 import type { MigrationResult } from '../../domain/request';
-import { TWO_SHARED_SRS } from '../../sim/storage-presets';
 import { startEvacuation } from '../../client/evacuations';
 import type { Stack } from '../../workers/stack';
 import { expectRolledBackCleanly } from '../helpers/assertions';
+import { e2ePool } from '../helpers/pools';
 import { stackFor } from '../helpers/server';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const vm = (name: string) => ({
-  name,
-  residentOn: 'host-a',
-  memoryMiB: 256,
-  dirtyRateMiBps: 10,
-  vifs: 1,
-  vbds: [
-    { device: 'xvda', sr: 'v3', mode: 'RW' as const },
-    { device: 'xvdb', sr: 'v1', mode: 'RW' as const },
-  ],
-});
-
-const leadPool: PoolInput = {
-  name: 'lead',
-  timeScale: 0.05,
-  hosts: [{ name: 'host-a' }, { name: 'host-b' }],
-  sms: TWO_SHARED_SRS.sms,
-  srs: TWO_SHARED_SRS.srs,
-  vms: [vm('l1'), vm('l2'), vm('l3')],
-};
+/** Three copies of the end-to-end pool's VM on host-a (one VIF, two SMAPIv3 disks, one SMAPIv1). */
+const base = e2ePool('lead').vms![0]!;
+const leadPool = e2ePool('lead', { timeScale: 0.05, vms: ['l1', 'l2', 'l3'].map((name) => ({ ...base, name })) });
 
 /** The local activities a history ran, by name, and its activities on host task queues. */
 function dispatchOf(events: HistoryEvent[]) {
